@@ -1,0 +1,55 @@
+# The course's two commands:   make book   (execute every chapter, build _build/html)
+#                              make test   (unit tests, then strict nbval on the chapters)
+# Both create or refresh the virtual environment in $(VENV) first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Offline copy of the data beside the repository (CI, course machines); online users download CIFAR-10.
+SHARED_DATA := $(abspath $(CURDIR)/../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)/cifar10-subset),)
+export CNNCOURSE_DATA ?= $(SHARED_DATA)
+endif
+NBVAL_FLAGS := --nbval --nbval-current-env --nbval-cell-timeout=600 --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: venv book execute html test unit nbval badges audit clean help
+
+help:
+	@echo "make book   execute every notebook in notebooks/ and build the site in _build/html"
+	@echo "make test   unit tests (tests/), then strict nbval on notebooks/"
+	@echo "make html   build the site from the stored outputs, without executing"
+	@echo "make badges rewrite every notebook's Colab badge and install cell from _config.yml"
+
+$(STAMP): pyproject.toml requirements/ci.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements/ci.txt -e ".[book,test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+execute: venv
+	$(PY) tools/execute_notebooks.py notebooks
+
+html: venv
+	$(VENV)/bin/jupyter-book build . -W --keep-going
+
+book: execute html
+
+unit: venv
+	$(PY) -m pytest tests/
+
+nbval: venv
+	$(PY) -m pytest $(NBVAL_FLAGS) notebooks/
+
+test: unit nbval
+
+badges: venv
+	$(PY) tools/badges.py
+
+audit:
+	$(PYTHON) ../shared/tools/audit_notebooks.py notebooks
+
+clean:
+	rm -rf _build

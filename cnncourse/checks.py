@@ -1,0 +1,102 @@
+"""Answer checks for the exercise notebooks in ``exercises/``.
+
+Each ``exNN_<name>(answer)`` prints whether the answer is right and, when it
+is a typical mistake, a hint that names the mistake; it returns ``True`` only
+for a right answer. Expected values are computed with :mod:`cnncourse.costs`,
+never typed in, and the tests check them against real layers.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from . import costs
+
+
+def check(answer: object, expected: float, *, hints: Mapping[float, str] = {},
+          explanation: str = "", rel_tol: float = 0.0) -> bool:
+    """Compare a numeric ``answer`` with ``expected``; print a verdict and, for known mistakes, a hint."""
+    if answer is None or answer is Ellipsis:
+        print("No answer yet: replace the placeholder with your number and run the cell again.")
+        return False
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        print(f"Your answer should be a number; got {type(answer).__name__} {answer!r}.")
+        return False
+    if math.isclose(answer, expected, rel_tol=rel_tol, abs_tol=1e-9):
+        print(f"Correct: {expected:,}. {explanation}".rstrip())
+        return True
+    for wrong, hint in hints.items():
+        if math.isclose(answer, wrong, rel_tol=rel_tol, abs_tol=1e-9):
+            print(f"Not yet ({answer:,} is a common slip). Hint: {hint}")
+            return False
+    print(f"Not yet: {answer:,} is not right. Write the formula out term by term and try again.")
+    return False
+
+
+# ---- Chapter 01: building blocks ------------------------------------------------------------
+
+def ex01_output_size(answer: object) -> bool:
+    """Output height of a 7×7 convolution, stride 2, padding 3, on a 224×224 image."""
+    return check(answer, costs.output_size(224, 7, stride=2, padding=3), hints={
+        (224 - 7) // 2 + 1: "you left out the padding: it adds 2p pixels to n.",
+        (224 + 2 * 3 - 7) // 2: "you forgot the +1: count the first window position too.",
+        224 + 2 * 3 - 7 + 1: "you ignored the stride: the window jumps 2 pixels at a time.",
+    }, explanation="⌊(224 + 6 − 7)/2⌋ + 1: ResNet's stem halves the resolution.")
+
+
+def ex01_grouped_conv_params(answer: object) -> bool:
+    """Parameters of ``nn.Conv2d(64, 128, kernel_size=3, groups=4)`` (with bias)."""
+    return check(answer, costs.conv_params(64, 128, 3, groups=4), hints={
+        costs.conv_params(64, 128, 3): "with groups=4 each filter sees only 64/4 = 16 input channels.",
+        costs.conv_params(64, 128, 3, groups=4, bias=False): "don't forget the 128 biases.",
+        costs.conv_params(64, 128, 3, groups=4) // 4: "the output channels are not divided: each of the "
+                                                      "128 filters still exists, only its depth shrinks.",
+    }, explanation="3·3·16·128 weights + 128 biases: groups divide the weights by 4.")
+
+
+def ex01_conv_macs(answer: object) -> bool:
+    """MACs of ``nn.Conv2d(64, 128, 3, stride=2, padding=1)`` on one 64×56×56 input."""
+    out = costs.output_size(56, 3, stride=2, padding=1)
+    macs = costs.conv_macs(64, 128, 3, out)
+    return check(answer, macs, hints={
+        costs.conv_macs(64, 128, 3, 56): "MACs are counted per *output* position: the stride-2 output is 28×28.",
+        2 * macs: "that is the FLOP count (a MAC is one multiply plus one add = 2 FLOPs); give MACs.",
+        macs + 128 * out * out: "the course counts weight MACs only; bias additions are not MACs.",
+    }, explanation="3·3·64·128 weights, each used at 28·28 output positions.")
+
+
+def ex01_receptive_field(answer: object) -> bool:
+    """Receptive field of conv3-conv3-pool2-conv3-conv3-pool2-conv3 (3×3 convs stride 1, 2×2 pools stride 2)."""
+    stack = [(3, 1), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1)]
+    return check(answer, costs.receptive_field(stack), hints={
+        1 + sum(k - 1 for k, _ in stack): "after a stride-2 pool each 3×3 conv widens the field by 2 "
+                                          "*pooled* pixels, i.e. 4 input pixels (8 after the second pool).",
+        costs.receptive_field([(k, s) for k, s in stack if k == 3]): "pooling windows widen the field too "
+                                                                     "(and their strides matter most).",
+    }, explanation="r = 1 + Σ (k−1)·(product of earlier strides).")
+
+
+def ex01_bn_redundant_params(answer: object) -> bool:
+    """Parameters removable without changing the function of conv(3→64, bias)-BN-ReLU-conv(64→128, bias)-BN."""
+    return check(answer, 64 + 128, hints={
+        0: "BatchNorm subtracts the batch mean of each channel, so a constant added before it cancels out.",
+        64: "both convolutions feed a BatchNorm: both biases are redundant.",
+        2 * (64 + 128): "BN's shift (beta) is what replaces the bias: it must stay; only the conv biases go.",
+        costs.batchnorm_params(64) + costs.batchnorm_params(128): "remove the conv biases, not BN's gamma and beta.",
+    }, explanation="Both conv biases (64 + 128) are cancelled by BN's mean subtraction; beta takes their role.")
+
+
+def ex01_lenet_params(answer: object) -> bool:
+    """Learnable parameters of the course's LeNet-5: ``lenet5()`` (1 input channel, 10 classes)."""
+    layers = [costs.conv_params(1, 6, 5), costs.conv_params(6, 16, 5), costs.conv_params(16, 120, 5),
+              costs.linear_params(120, 84), costs.linear_params(84, 10)]
+    no_bias = [costs.conv_params(1, 6, 5, bias=False), costs.conv_params(6, 16, 5, bias=False),
+               costs.conv_params(16, 120, 5, bias=False), costs.linear_params(120, 84, bias=False),
+               costs.linear_params(84, 10, bias=False)]
+    return check(answer, sum(layers), hints={
+        60_000: "that is the 1998 paper's count (sparse C3, trainable subsampling, RBF output); "
+                "count the course's version layer by layer.",
+        sum(no_bias): "every conv and linear layer has one bias per output channel or unit.",
+        sum(layers) - layers[-1] + costs.linear_params(84, 10, bias=False) + 84 * 10:
+            "the course's output is a plain linear layer with biases (the paper's RBF units had none).",
+    }, explanation="156 + 2,416 + 48,120 + 10,164 + 850.")
