@@ -67,10 +67,11 @@ class CIFARSubset:
     classes: tuple[str, ...]
     source: str
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # no path: the same data prints the same on every machine
+        kind = "image folder" if Path(self.source).name != BATCHES_FOLDER else "torchvision batches"
         return (
             f"CIFARSubset(train={tuple(self.x_train.shape)}, test={tuple(self.x_test.shape)}, "
-            f"classes={len(self.classes)}, source={self.source!r})"
+            f"classes={len(self.classes)}, from {kind})"
         )
 
 
