@@ -1,0 +1,140 @@
+"""Every formula in cnncourse.costs against a count made on real layers."""
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from cnncourse import costs, models
+
+
+def flop_counted_macs(module: nn.Module, x: torch.Tensor) -> int:
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(x)
+    return counter.get_total_flops() // 2
+
+
+@pytest.mark.parametrize("n,k,s,p,d", [
+    (n, k, s, p, d) for n, k, s, p, d in itertools.product([7, 32, 224], [1, 3, 5, 7, 11], [1, 2, 4], [0, 1, 3], [1, 2])
+    if n + 2 * p - d * (k - 1) - 1 >= 0
+])
+def test_output_size_matches_conv2d(n: int, k: int, s: int, p: int, d: int) -> None:
+    out = nn.Conv2d(1, 1, k, stride=s, padding=p, dilation=d)(torch.zeros(1, 1, n, n))
+    assert costs.output_size(n, k, s, p, d) == out.shape[-1]
+
+
+def test_output_size_matches_pooling() -> None:
+    for n, k, s in [(224, 3, 2), (55, 3, 2), (28, 2, 2), (13, 3, 2)]:
+        assert costs.output_size(n, k, s) == nn.MaxPool2d(k, s)(torch.zeros(1, 1, n, n)).shape[-1]
+
+
+def test_output_size_window_too_large() -> None:
+    msg = "a 5×5 window (stride 1, padding 0, dilation 1) does not fit in an input of size 3: the output would be -1"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        costs.output_size(3, 5)
+
+
+@pytest.mark.parametrize("cin,cout,k,g,bias", [(3, 64, 11, 1, True), (64, 128, 3, 4, True), (32, 32, 3, 32, False),
+                                               (16, 24, 1, 1, False), (6, 16, 5, 2, True)])
+def test_conv_params_and_macs(cin: int, cout: int, k: int, g: int, bias: bool) -> None:
+    conv = nn.Conv2d(cin, cout, k, stride=2, padding=k // 2, groups=g, bias=bias)
+    x = torch.zeros(1, cin, 20, 20)
+    out = conv(x)
+    assert costs.conv_params(cin, cout, k, groups=g, bias=bias) == sum(p.numel() for p in conv.parameters())
+    assert costs.conv_macs(cin, cout, k, tuple(out.shape[-2:]), groups=g) == flop_counted_macs(conv, x)
+
+
+def test_conv_params_rectangular_kernel() -> None:
+    conv = nn.Conv2d(8, 4, (1, 7))
+    assert costs.conv_params(8, 4, (1, 7)) == sum(p.numel() for p in conv.parameters())
+
+
+def test_linear_and_batchnorm() -> None:
+    fc = nn.Linear(9216, 4096)
+    assert costs.linear_params(9216, 4096) == sum(p.numel() for p in fc.parameters())
+    assert costs.linear_params(10, 5, bias=False) == 50
+    assert costs.linear_macs(9216, 4096) == flop_counted_macs(fc, torch.zeros(1, 9216))
+    bn = nn.BatchNorm2d(64)
+    assert costs.batchnorm_params(64) == sum(p.numel() for p in bn.parameters())
+    assert sum(b.numel() for b in bn.buffers()) == 2 * 64 + 1  # running mean, var, and the batch counter
+
+
+def test_activation_bytes() -> None:
+    x = torch.zeros(1, 96, 55, 55)
+    assert costs.activation_bytes(x.shape) == x.numel() * x.element_size()
+    assert costs.activation_bytes(x.shape, 2) == x.half().numel() * 2
+
+
+def empirical_receptive_field(layers: list[tuple[int, int]], size: int = 224) -> int:
+    """Back-propagate from the centre output pixel of a real stack with all-ones weights; measure the support."""
+    mods: list[nn.Module] = []
+    for k, s in layers:
+        conv = nn.Conv2d(1, 1, k, stride=s, bias=False)
+        nn.init.ones_(conv.weight)
+        mods.append(conv)
+    stack = nn.Sequential(*mods)
+    x = torch.zeros(1, 1, size, size, requires_grad=True)
+    out = stack(x)
+    out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
+    cols = (x.grad[0, 0].abs().sum(0) > 0).nonzero()
+    return int(cols.max() - cols.min() + 1)
+
+
+@pytest.mark.parametrize("layers", [
+    [(3, 1)] * 1, [(3, 1)] * 2, [(3, 1)] * 5, [(7, 2), (3, 2), (3, 1)], [(3, 1), (3, 1), (2, 2), (3, 1), (3, 1), (2, 2), (3, 1)],
+    [(11, 4), (3, 2), (5, 1), (3, 2), (3, 1)],
+])
+def test_receptive_field_matches_gradient_support(layers: list[tuple[int, int]]) -> None:
+    assert costs.receptive_field(layers) == empirical_receptive_field(layers)
+
+
+def test_receptive_field_dilation() -> None:
+    assert costs.receptive_field([(3, 1, 2), (3, 1, 4)]) == 1 + 2 * 2 + 2 * 4
+
+
+def test_count_lenet_and_torchinfo_convention() -> None:
+    model = models.lenet5()
+    c = costs.count(model, (1, 1, 32, 32))
+    assert (c.params, c.trainable_params, c.macs) == (61_706, 61_706, 416_520)
+    # torchinfo adds one "mult-add" per bias element of every output: 6·28² + 16·10² + 120 + 84 + 10
+    assert c.torchinfo_mult_adds - c.macs == 6 * 28 * 28 + 16 * 10 * 10 + 120 + 84 + 10
+    # outputs of every layer (conv, tanh, pool, linear); Flatten is a view and adds nothing
+    floats = 2 * 6 * 28 * 28 + 6 * 14 * 14 + 2 * 16 * 10 * 10 + 16 * 5 * 5 + 2 * 120 + 2 * 84 + 10
+    assert c.activation_bytes == 4 * floats
+    assert "params 61,706" in str(c)
+
+
+def test_count_skips_in_place_activations_and_keeps_mode() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(inplace=True))
+    model.train()
+    stats_before = model[1].running_mean.clone()
+    c = costs.count(model, (2, 3, 16, 16))
+    assert c.activation_bytes == 2 * (2 * 8 * 16 * 16 * 4)  # conv and BN outputs; ReLU works in place
+    assert model.training and torch.equal(model[1].running_mean, stats_before)
+
+
+def test_summary_fixes_unit_label_and_stays_on_cpu() -> None:
+    text = repr(costs.summary(models.lenet5(), (1, 1, 32, 32)))
+    assert "Total mult-adds (M): 0.42" in text and "Units." not in text
+    assert "Total params: 61,706" in text
+
+
+def test_layer_table_sums_to_count() -> None:
+    model = models.lenet5(in_channels=3, modern=True)
+    table = costs.layer_table(model, (1, 3, 32, 32))
+    c = costs.count(model, (1, 3, 32, 32))
+    assert table["params"].sum() == c.params
+    assert table["MACs"].sum() == c.macs
+    assert table.loc["features.0", "output shape"] == (1, 6, 28, 28)
+    assert table.loc["features.0", "MACs"] == costs.conv_macs(3, 6, 5, 28)
+
+
+def test_saved_activation_bytes_measures_autograd() -> None:
+    # Linear saves its input (x); ReLU saves its output, which the second Linear saves again: one storage.
+    model = nn.Sequential(nn.Linear(100, 50), nn.ReLU(), nn.Linear(50, 10))
+    x = torch.randn(8, 100)
+    assert costs.saved_activation_bytes(model, x) == 4 * (8 * 100 + 8 * 50)

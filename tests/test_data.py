@@ -1,0 +1,175 @@
+"""Data sources, the decoded-tensor cache, and every bad-input error a student can meet."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from cnncourse import data
+from cnncourse.data import CLASSES, DataNotFoundError, cifar10_subset
+from conftest import image_for
+
+
+def test_image_folder_is_balanced_deterministic_and_exact(image_folder: Path) -> None:
+    d = cifar10_subset(3, 2, root=image_folder)
+    assert d.x_train.shape == (30, 3, 32, 32) and d.x_train.dtype == torch.uint8
+    assert d.x_test.shape == (20, 3, 32, 32)
+    assert d.y_train.tolist() == [c for c in range(10) for _ in range(3)]
+    assert d.classes == CLASSES
+    # the first files of each class in sorted order, pixel for pixel (PNG is lossless)
+    assert torch.equal(d.x_train[4], torch.from_numpy(image_for(1, 1)).permute(2, 0, 1))
+    assert torch.equal(d.x_test[0], torch.from_numpy(image_for(0, 100)).permute(2, 0, 1))
+    assert "image folder" in repr(d) and str(image_folder) not in repr(d)
+
+
+def test_environment_variable_is_used(image_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CNNCOURSE_DATA", str(image_folder))
+    assert cifar10_subset(1, 1).source == str(image_folder / "cifar10-subset")
+    monkeypatch.setenv("CNNCOURSE_DATA", str(image_folder / "cifar10-subset"))  # the subset folder itself
+    assert len(cifar10_subset(1, 1).x_train) == 10
+
+
+def test_torchvision_batches_format(batches_folder: Path) -> None:
+    d = cifar10_subset(5, 2, root=batches_folder)
+    assert d.x_train.shape == (50, 3, 32, 32) and d.x_test.shape == (20, 3, 32, 32)
+    assert d.y_train.tolist() == [c for c in range(10) for _ in range(5)]
+    # class 3's first training image is batch 1's sample with label 3, i.e. index 3 in batch 1 (b=0)
+    assert torch.equal(d.x_train[15], torch.from_numpy(image_for(3, 3)).permute(2, 0, 1))
+    assert "torchvision batches" in repr(d)
+
+
+def test_normalize_uses_cifar_statistics() -> None:
+    x = torch.full((1, 3, 2, 2), 255, dtype=torch.uint8)
+    out = data.normalize(x)
+    expected = [(1 - m) / s for m, s in zip(data.MEAN, data.STD)]
+    torch.testing.assert_close(out[0, :, 0, 0], torch.tensor(expected))
+
+
+def test_missing_data_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    msg = (f"the data folder {missing} does not exist (from CNNCOURSE_DATA or root=). "
+           "Point it at the folder that holds cifar10-subset/ or cifar-10-batches-py/.")
+    with pytest.raises(DataNotFoundError, match=re.escape(msg)):
+        cifar10_subset(1, 1, root=missing)
+
+
+def test_nothing_found_offline_says_what_to_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(data, "default_data_dir", lambda: tmp_path / "default")
+    monkeypatch.delenv("CNNCOURSE_DATA", raising=False)
+    msg = (f"no CIFAR-10 copy found in {tmp_path / 'default'} and download=False. "
+           "Set CNNCOURSE_DATA to a folder holding cifar10-subset/{train,test}/<class>/*.jpg "
+           "or cifar-10-batches-py/, or allow the download.")
+    with pytest.raises(DataNotFoundError, match=re.escape(msg)):
+        cifar10_subset(1, 1, download=False)
+
+
+def test_failed_download_says_what_to_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torchvision
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise OSError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", offline)
+    monkeypatch.setattr(data, "default_data_dir", lambda: tmp_path / "default")
+    monkeypatch.delenv("CNNCOURSE_DATA", raising=False)
+    msg = (f"CIFAR-10 is not on this machine and downloading it into {tmp_path / 'default'} failed "
+           "(OSError: [Errno -3] Temporary failure in name resolution). Offline? Set CNNCOURSE_DATA "
+           "to a folder holding cifar10-subset/{train,test}/<class>/*.jpg or cifar-10-batches-py/ "
+           "(on the course machines: export CNNCOURSE_DATA=../shared/data).")
+    with pytest.raises(DataNotFoundError, match=re.escape(msg)):
+        cifar10_subset(1, 1)
+
+
+def test_default_folder_download_path_is_read(batches_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What torchvision downloads (cifar-10-batches-py in the default folder) is found without a download."""
+    monkeypatch.setattr(data, "default_data_dir", lambda: batches_folder)
+    monkeypatch.delenv("CNNCOURSE_DATA", raising=False)
+    assert cifar10_subset(2, 2, download=False).x_train.shape == (20, 3, 32, 32)
+
+
+def test_missing_class_folder(image_folder: Path) -> None:
+    cat = image_folder / "cifar10-subset" / "train" / "cat"
+    for f in cat.iterdir():
+        f.unlink()
+    cat.rmdir()
+    msg = (f"class folder {cat} is missing: {cat.parent} must hold one folder per CIFAR-10 class "
+           "(airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck).")
+    with pytest.raises(FileNotFoundError, match=re.escape(msg)):
+        cifar10_subset(1, 1, root=image_folder)
+
+
+def test_corrupt_image_is_named(image_folder: Path) -> None:
+    bad = image_folder / "cifar10-subset" / "train" / "dog" / "0001.png"
+    bad.write_bytes(b"not an image at all")
+    with pytest.raises(ValueError, match=re.escape(f"cannot decode image {bad} (UnidentifiedImageError: ")) as err:
+        cifar10_subset(2, 1, root=image_folder)
+    assert str(err.value).endswith("The file is damaged: delete it or copy the data set again.")
+
+
+def test_wrong_image_size(image_folder: Path) -> None:
+    from PIL import Image
+
+    odd = image_folder / "cifar10-subset" / "test" / "ship" / "0000.png"
+    Image.new("RGB", (28, 30)).save(odd)
+    with pytest.raises(ValueError, match=re.escape(f"image {odd} is 28×30; CIFAR-10 images are 32×32.")):
+        cifar10_subset(1, 1, root=image_folder)
+
+
+def test_too_many_images_per_class(image_folder: Path, batches_folder: Path) -> None:
+    folder = image_folder / "cifar10-subset" / "train" / "airplane"
+    msg = f"asked for 5 images per class but {folder} holds only 4; ask for at most 4."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        cifar10_subset(5, 1, root=image_folder)
+    msg = (f"asked for 3 test images per class but {batches_folder / 'cifar-10-batches-py'} holds only 2 "
+           "of class 'airplane'; ask for at most 2.")
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        cifar10_subset(1, 3, root=batches_folder)
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5])
+def test_bad_counts(n: object, image_folder: Path) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"n_train_per_class must be a positive integer; got {n!r}")):
+        cifar10_subset(n, 1, root=image_folder)  # type: ignore[arg-type]
+
+
+def test_cache_is_used_and_invalidated(image_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = cifar10_subset(2, 1, root=image_folder)
+    cache_files = list(Path(os.environ["CNNCOURSE_CACHE"]).glob("*.pt"))
+    assert len(cache_files) == 1
+
+    real_decode = data._decode_folder
+    calls = []
+    monkeypatch.setattr(data, "_decode_folder", lambda files: calls.append(1) or real_decode(files))
+    again = cifar10_subset(2, 1, root=image_folder)
+    assert calls == [] and torch.equal(again.x_train, first.x_train)  # served from the cache
+
+    changed = image_folder / "cifar10-subset" / "train" / "bird" / "0000.png"
+    from PIL import Image
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(changed)
+    os.utime(changed, ns=(1, 1))  # a different mtime, even on coarse-clock file systems
+    fresh = cifar10_subset(2, 1, root=image_folder)
+    assert calls == [1, 1]  # decoded again, both splits
+    assert fresh.x_train[4].sum() == 0 and not torch.equal(fresh.x_train, first.x_train)
+
+
+def test_damaged_cache_is_rebuilt(image_folder: Path) -> None:
+    first = cifar10_subset(1, 1, root=image_folder)
+    (cache_file,) = Path(os.environ["CNNCOURSE_CACHE"]).glob("*.pt")
+    cache_file.write_bytes(b"truncated")
+    assert torch.equal(cifar10_subset(1, 1, root=image_folder).x_train, first.x_train)
+    assert torch.load(cache_file, weights_only=True)["x_train"].shape == (10, 3, 32, 32)
+
+
+def test_offline_course_copy_if_present() -> None:
+    """The real offline subset (CI sets CNNCOURSE_DATA): 2,000 + 500 per class, labels in CIFAR order."""
+    if not os.environ.get("CNNCOURSE_DATA"):
+        pytest.skip("CNNCOURSE_DATA is not set (CI and `make test` set it to ../shared/data)")
+    d = cifar10_subset(2000, 500)
+    assert d.x_train.shape == (20000, 3, 32, 32) and d.x_test.shape == (5000, 3, 32, 32)
+    assert torch.bincount(d.y_test).tolist() == [500] * 10
+    with pytest.raises(ValueError, match="ask for at most 2000"):
+        cifar10_subset(2001, 1)
