@@ -8,6 +8,7 @@ never typed in, and the tests check them against real layers.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 
 from . import costs
@@ -19,7 +20,7 @@ def check(answer: object, expected: float, *, hints: Mapping[float, str] = {},
     if answer is None or answer is Ellipsis:
         print("No answer yet: replace the placeholder with your number and run the cell again.")
         return False
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         print(f"Your answer should be a number; got {type(answer).__name__} {answer!r}.")
         return False
     if math.isclose(answer, expected, rel_tol=rel_tol, abs_tol=1e-9):
@@ -81,8 +82,8 @@ def ex01_bn_redundant_params(answer: object) -> bool:
     return check(answer, 64 + 128, hints={
         0: "BatchNorm subtracts the batch mean of each channel, so a constant added before it cancels out.",
         64: "both convolutions feed a BatchNorm: both biases are redundant.",
-        2 * (64 + 128): "BN's shift (beta) is what replaces the bias: it must stay; only the conv biases go.",
-        costs.batchnorm_params(64) + costs.batchnorm_params(128): "remove the conv biases, not BN's gamma and beta.",
+        costs.batchnorm_params(64) + costs.batchnorm_params(128):
+            "remove only the conv biases: BN's gamma and beta stay (beta takes over the bias's role).",
     }, explanation="Both conv biases (64 + 128) are cancelled by BN's mean subtraction; beta takes their role.")
 
 
@@ -97,6 +98,6 @@ def ex01_lenet_params(answer: object) -> bool:
         60_000: "that is the 1998 paper's count (sparse C3, trainable subsampling, RBF output); "
                 "count the course's version layer by layer.",
         sum(no_bias): "every conv and linear layer has one bias per output channel or unit.",
-        sum(layers) - layers[-1] + costs.linear_params(84, 10, bias=False) + 84 * 10:
-            "the course's output is a plain linear layer with biases (the paper's RBF units had none).",
+        sum(layers) - 10: "the course's output is a plain linear layer with 10 biases "
+                          "(the paper's RBF units had none).",
     }, explanation="156 + 2,416 + 48,120 + 10,164 + 850.")

@@ -106,9 +106,9 @@ def test_every_notebook_badge_and_install_line_agree_with_config() -> None:
 def test_badge_tool_detects_and_fixes_a_wrong_badge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     badges = load_badges()
     fake_root = tmp_path / "repo"
-    (fake_root / "notebooks").mkdir(parents=True)
     src = badges.notebooks()[0]
-    copy = fake_root / "notebooks" / src.name
+    (fake_root / src.parent.name).mkdir(parents=True)
+    copy = fake_root / src.parent.name / src.name
     shutil.copy(src, copy)
     monkeypatch.setattr(badges, "ROOT", fake_root)
     assert badges.problems(copy, "https://github.com/cnn-course/cnn-architectures", "main") == []
@@ -116,6 +116,7 @@ def test_badge_tool_detects_and_fixes_a_wrong_badge(tmp_path: Path, monkeypatch:
     assert len(found) == 2  # the badge and the install line
     nb = nbformat.read(copy, as_version=4)
     assert nb.cells[0].source.splitlines()[0].endswith(
-        f"(https://colab.research.google.com/github/my-school/cnn-fork/blob/spring/notebooks/{src.name})")
-    assert '"cnncourse @ git+https://github.com/my-school/cnn-fork@spring"' in nbformat.writes(nb)
+        f"(https://colab.research.google.com/github/my-school/cnn-fork/blob/spring/{src.parent.name}/{src.name})")
+    sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert '%pip install --quiet "cnncourse @ git+https://github.com/my-school/cnn-fork@spring"' in sources
     assert badges.problems(copy, "https://github.com/my-school/cnn-fork", "spring") == []
