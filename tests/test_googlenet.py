@@ -63,3 +63,15 @@ def test_too_small_input() -> None:
     with pytest.raises(ValueError, match=re.escape(msg)):
         models.googlenet()(torch.zeros(1, 3, 14, 14))
     models.googlenet().eval()(torch.zeros(1, 3, 15, 15))  # torchvision's documented minimum works
+
+
+def test_one_by_one_reduction_example() -> None:
+    # 14×14×480 input, 48 filters 5×5: 112.9 M multiplies directly; a 16-channel 1×1 reduction first
+    # costs 1.5 M + 3.8 M = 5.3 M. Counted on real layers (weights only; biases off).
+    direct = torch.nn.Conv2d(480, 48, 5, padding=2, bias=False)
+    reduced = torch.nn.Sequential(torch.nn.Conv2d(480, 16, 1, bias=False), torch.nn.Conv2d(16, 48, 5, padding=2, bias=False))
+    assert costs.count(direct, (1, 480, 14, 14)).macs == 14 * 14 * 48 * 5 * 5 * 480 == 112_896_000
+    table = costs.layer_table(reduced, (1, 480, 14, 14))
+    assert table["MACs"].tolist() == [1_505_280, 3_763_200]
+    assert costs.count(reduced, (1, 480, 14, 14)).macs == 5_268_480
+    assert round(112_896_000 / 5_268_480, 1) == 21.4
