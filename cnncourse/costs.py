@@ -35,9 +35,17 @@ def _pair(v: Size2) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 
-def output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    """Spatial output size of a convolution or pooling window along one axis."""
-    out = (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+def output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1, *,
+                ceil_mode: bool = False) -> int:
+    """Spatial output size of a convolution or pooling window along one axis.
+
+    ``ceil_mode=True`` is the pooling option of that name: the division rounds up, so a last,
+    partial window counts too, as long as it starts inside the input (or its left padding).
+    """
+    span = size + 2 * padding - dilation * (kernel_size - 1) - 1
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1  # PyTorch drops a window that would start in the right padding
     if out < 1:
         raise ValueError(
             f"a {kernel_size}×{kernel_size} window (stride {stride}, padding {padding}, dilation "

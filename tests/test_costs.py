@@ -32,6 +32,13 @@ def test_output_size_matches_pooling() -> None:
         assert costs.output_size(n, k, s) == nn.MaxPool2d(k, s)(torch.zeros(1, 1, n, n)).shape[-1]
 
 
+@pytest.mark.parametrize("n, k, s, p", [(110, 3, 2, 0), (112, 3, 2, 0), (14, 2, 2, 0), (13, 3, 2, 1),
+                                         (6, 3, 2, 1), (7, 2, 2, 1), (5, 3, 3, 1), (26, 3, 2, 0)])
+def test_output_size_ceil_mode_matches_pooling(n: int, k: int, s: int, p: int) -> None:
+    pool = nn.MaxPool2d(k, s, padding=p, ceil_mode=True)
+    assert costs.output_size(n, k, s, p, ceil_mode=True) == pool(torch.zeros(1, 1, n, n)).shape[-1]
+
+
 def test_output_size_window_too_large() -> None:
     msg = "a 5×5 window (stride 1, padding 0, dilation 1) does not fit in an input of size 3: the output would be -1"
     with pytest.raises(ValueError, match=re.escape(msg)):
