@@ -1,4 +1,4 @@
-"""The answer checks of exercises/01 against answers measured on real layers, right and wrong.
+"""The answer checks of every problem set in exercises/ against answers measured on real layers, right and wrong.
 
 Every reference answer and every typical wrong answer is computed in
 ``_reference_answers.py`` from the layers the problem describes (or from the
@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import inspect
 import math
+import re
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -19,10 +21,10 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 import _reference_answers as ref
-from cnncourse import checks
+from cnncourse import checks, models
 
 CHECKS: dict[str, Callable[[object], bool]] = {
-    name: fn for name, fn in vars(checks).items() if name.startswith("ex01_") and callable(fn)
+    name: fn for name, fn in vars(checks).items() if re.fullmatch(r"ex\d\d_\w+", name) and callable(fn)
 }
 
 # The numbers themselves, so a change in a reference helper cannot go unnoticed either.
@@ -33,11 +35,36 @@ EXPECTED = {
     "ex01_receptive_field": 24,  # 1 + 2 + 2 + 1 + 2·2 + 2·2 + 1·2 + 2·4
     "ex01_bn_redundant_params": 192,  # 64 + 128 conv biases
     "ex01_lenet_params": 61_706,  # 156 + 2,416 + 48,120 + 10,164 + 850
+    "ex02_conv1_output_size": 54,  # ⌊(224 − 11)/4⌋ + 1
+    "ex02_grouped_conv2_params": 307_456,  # 5·5·48·256 + 256
+    "ex02_fc_params": 58_631_144,  # (6·6·256·4096 + 4096) + (4096·4096 + 4096) + (4096·1000 + 1000)
+    "ex02_zfnet_conv1_macs": 170_755_200,  # 7·7·3·96 · 110·110
+    "ex02_zfnet_pool1_size": 54,  # ⌊(110 − 3)/2⌋ + 1
+    "ex02_dropout_kept_value": 5.0,  # 4 / (1 − 0.2)
+    "ex03_two_3x3_vs_5x5_params": 458_496,  # (25·256² + 256) − 2·(9·256² + 256)
+    "ex03_conv5_3_receptive_field": 196,  # 1 + 2·(2 + 2·2 + 3·4 + 3·8 + 3·16) + (1 + 2 + 4 + 8)
+    "ex03_conv3_2_macs": 1_849_688_064,  # 3·3·256·256 · 56·56
+    "ex03_conv1_1_activation_mb": 12.845056,  # 64·224·224 · 4 bytes / 10⁶
+    "ex03_fc6_params": 102_764_544,  # 7·7·512·4096 + 4096
+    "ex03_vgg16_bn_extra_params": 8_448,  # 2·(2·64 + 2·128 + 3·256 + 3·512 + 3·512)
+    "ex04_reduction_macs": 5_268_480,  # 480·16·14·14 + 5·5·16·48·14·14
+    "ex04_inception4e_channels": 832,  # 256 + 320 + 128 + 128
+    "ex04_inception3a_params": 164_064,  # 163,328 conv weights + 2·368 BatchNorm
+    "ex04_stem_macs": 477_675_520,  # 7·7·3·64·112² + 64·64·56² + 3·3·64·192·56²
+    "ex04_flatten_head_params": 50_177_000,  # 7·7·1024·1000 + 1000
+    "ex04_aux_classifier_params": 3_188_968,  # 512·128 + 2·128 + (2048·1024 + 1024) + (1024·1000 + 1000)
+    "ex05_basic_block_params": 73_984,  # 2·3·3·64·64 + 2·2·64
+    "ex05_bottleneck_params": 70_400,  # 256·64 + 9·64·64 + 64·256 + 2·(64 + 64 + 256)
+    "ex05_projection_params": 132_096,  # 256·512 + 2·512
+    "ex05_resnet50_convs": 53,  # 1 + 3·16 + 4
+    "ex05_cifar_depth": 110,  # 6·18 + 2
+    "ex05_v1_5_extra_macs": 77_070_336,  # 256·128·(56² − 28²)
 }
 
 
-def test_every_chapter_01_check_has_a_reference_answer() -> None:
+def test_every_check_has_a_reference_answer_and_an_expected_value() -> None:
     assert sorted(CHECKS) == sorted(ref.REFERENCE) == sorted(EXPECTED)
+    assert {name[:4] for name in CHECKS} >= {"ex01", "ex02", "ex03", "ex04", "ex05"}
 
 
 # ---- (a) the reference answer, measured on real layers, passes -------------------------------
@@ -83,6 +110,145 @@ def test_receptive_field_measurement_on_known_stacks(layers: list[tuple[str, int
     assert ref.measured_receptive_field(layers) == field
 
 
+def test_exercises_02_describe_the_course_models() -> None:
+    """The layers the problems of exercises/02 describe are the ones in alexnet_paper(), alexnet() and zfnet()."""
+    paper = ref.alexnet_paper_model()
+    conv1, conv2 = ref.convs_of(paper)[:2]
+    assert (conv1.kernel_size, conv1.stride, conv1.padding) == ((11, 11), (4, 4), (0, 0))
+    assert (conv2.in_channels, conv2.out_channels, conv2.kernel_size, conv2.groups) == (96, 256, (5, 5), 2)
+    assert [(m.in_features, m.out_features) for m in ref.linears_of(paper)] == [(6 * 6 * 256, 4096), (4096, 4096),
+                                                                               (4096, 1000)]
+    assert ref.conv5_output_shape() == (1, 256, 13, 13)
+    assert ref.output_shape(paper.features, (1, 3, 227, 227)) == (1, 256, 6, 6)
+    # The FC layers hold 96% of the paper's parameters.
+    assert round(ref.fc_params() / ref.num_params(paper), 2) == 0.96
+    # torchvision's single-tower AlexNet gets 55 from 224 with padding 2 (the explanation's claim).
+    tv_conv1 = models.alexnet().features[0]
+    assert tv_conv1.padding == (2, 2) and ref.output_shape(tv_conv1, (1, 3, 224, 224))[-2] == 55
+    zf = ref.zfnet_model()
+    zf_conv1 = ref.convs_of(zf)[0]
+    assert (zf_conv1.kernel_size, zf_conv1.stride, zf_conv1.padding) == ((7, 7), (2, 2), (1, 1))
+    assert ref.zfnet_conv1_height() == 110
+    # The course's zfnet() reaches the paper's 55 with ceil_mode=True, as the hint says.
+    pool1 = zf.features[2]
+    assert isinstance(pool1, nn.MaxPool2d) and pool1.ceil_mode
+    assert ref.output_shape(zf.features[:3], (1, 3, 224, 224))[-2] == 55
+    # ZFNet's conv1 costs 1.6× AlexNet's.
+    alex_conv1_macs = ref.counted_macs(conv1, torch.zeros(1, 3, 227, 227))
+    assert round(ref.zfnet_conv1_macs() / alex_conv1_macs, 1) == 1.6
+
+
+def test_inverted_dropout_keeps_the_expected_value() -> None:
+    torch.manual_seed(0)
+    out = nn.Dropout(0.2).train()(torch.full((1_000_000,), 4.0))
+    assert abs(out.mean().item() - 4.0) < 0.02
+    assert abs((out == 0).float().mean().item() - 0.2) < 0.005
+
+
+def test_exercises_03_describe_vgg16() -> None:
+    """The layers the problems of exercises/03 describe are the ones in vgg16() and vgg16_bn()."""
+    conv3_2, conv2_2 = ref.vgg16_conv("conv3_2"), ref.vgg16_conv("conv2_2")
+    assert (conv3_2.in_channels, conv3_2.out_channels, conv3_2.padding) == (256, 256, (1, 1))
+    assert ref.vgg16_input_of(conv3_2) == (1, 256, 56, 56)
+    # Halving H and W while doubling C keeps the MACs: conv2_2 costs as much as conv3_2.
+    assert ref.vgg16_input_of(conv2_2) == (1, 128, 112, 112)
+    assert ref.counted_macs(conv2_2, torch.zeros(1, 128, 112, 112)) == ref.conv3_2_macs()
+    assert ref.conv1_1_output().shape == (1, 64, 224, 224) and ref.conv1_1_output().dtype == torch.float32
+    # The ReLU after conv1_1 works in place: conv1_1's output is the only tensor that layer pair adds.
+    assert ref.vgg16_model().features[1].inplace
+    fc6 = ref.vgg16_fc6()
+    assert fc6.in_features == math.prod(ref.output_shape(ref.vgg16_model().features, (1, 3, 224, 224))[1:])
+    assert ref.conv5_3_output_shape() == (1, 512, 14, 14)
+    assert round(ref.fc6_params() / ref.num_params(ref.vgg16_model()), 2) == 0.74
+    assert len(ref.vgg16_bn_layers()) == len(ref.convs_of(ref.vgg16_model())) == 13
+    # vgg16_bn() keeps every conv bias, though each one feeds a BatchNorm (the "Going further" of problem 6).
+    assert all(conv.bias is not None for conv in ref.convs_of(ref.vgg16_model(batch_norm=True)))
+    # Two stacked 3×3 convolutions see as far as one 5×5.
+    assert ref.measured_receptive_field([("conv", 3, 1), ("conv", 3, 1)]) == \
+        ref.measured_receptive_field([("conv", 5, 1)]) == 5
+
+
+def test_exercises_04_describe_googlenet() -> None:
+    """The layers the problems of exercises/04 describe are the ones in googlenet(), and the explanations hold."""
+    # The Table 1 rows in cnncourse.checks are the modules' own widths.
+    for name, row in [("inception3a", checks.ex04._INCEPTION_3A), ("inception4a", checks.ex04._INCEPTION_4A),
+                      ("inception4d", checks.ex04._INCEPTION_4D), ("inception4e", checks.ex04._INCEPTION_4E)]:
+        m = getattr(ref.googlenet_model(), name)
+        widths = (m.branch1.conv.in_channels, m.branch1.conv.out_channels, m.branch2[0].conv.out_channels,
+                  m.branch2[1].conv.out_channels, m.branch3[0].conv.out_channels, m.branch3[1].conv.out_channels,
+                  m.branch4[1].conv.out_channels)
+        assert widths == row, name
+        assert ref.googlenet_input_of(name)[1] == row[0]
+    # Problem 1: 4a reads 480×14×14; the paper's kernel is 5×5 with padding 2, the course's default 3×3.
+    assert ref.googlenet_input_of("inception4a") == (1, 480, 14, 14)
+    conv5 = ref.inception4a_5x5_branch()[1].conv
+    assert (conv5.kernel_size, conv5.padding) == ((5, 5), (2, 2))
+    assert ref.googlenet_model().inception4a.branch3[1].conv.kernel_size == (3, 3)
+    assert round(ref.direct_5x5_macs() / ref.reduction_macs(), 1) == 21.4
+    # Problem 3: BasicConv2d has no conv bias and a BatchNorm; the 3×3 branch holds 79%.
+    inception3a = ref.googlenet_model(kernel_5x5=5).inception3a
+    assert all(conv.bias is None for conv in ref.convs_of(inception3a))
+    assert len(ref.bn_layers_of(inception3a)) == len(ref.convs_of(inception3a)) == 6
+    assert round(ref.num_params(inception3a.branch2) / ref.inception3a_params(), 2) == 0.79
+    # Problem 4: the stem's pools round up; it ends at 192×28×28; VGG-16 spends 20× as much to reach 28×28.
+    net = ref.googlenet_model()
+    assert net.maxpool1.ceil_mode and net.maxpool2.ceil_mode
+    assert ref.output_shape(nn.Sequential(ref.googlenet_stem(), net.maxpool2), (1, 3, 224, 224)) == (1, 192, 28, 28)
+    assert ref.output_shape(nn.Sequential(net.conv1, net.maxpool1), (1, 3, 224, 224))[-1] == 56
+    features = ref.vgg16_model().features
+    pool3 = [i for i, m in enumerate(features) if isinstance(m, nn.MaxPool2d)][2]
+    assert ref.output_shape(features[:pool3 + 1], (1, 3, 224, 224)) == (1, 256, 28, 28)
+    vgg_macs = ref.counted_macs(features[:pool3 + 1], torch.zeros(1, 3, 224, 224))
+    assert round(vgg_macs / ref.stem_macs()) == 20
+    # Problem 5: the final map is 1024×7×7; the flatten head is 49× the average-pooling head.
+    assert ref.googlenet_final_map() == (1, 1024, 7, 7)
+    assert round(ref.flatten_head_params() / ref.num_params(net.fc)) == 49
+    # Problem 6: aux1 reads 4a's 512×14×14 output, pools it to 4×4, and is dropped in eval mode.
+    with_aux = ref.googlenet_model(aux_logits=True)
+    aux1 = with_aux.aux1
+    assert ref.googlenet_input_of("aux1", aux_logits=True) == (1, 512, 14, 14)
+    assert aux1.fc1.in_features == 4 * 4 * aux1.conv.conv.out_channels == 2048 and aux1.conv.conv.bias is None
+    assert round((ref.num_params(aux1.fc1) + ref.num_params(aux1.fc2)) / ref.aux_classifier_params(), 2) == 0.98
+    assert ref.num_params(with_aux) - ref.num_params(net) == 6_379_984
+    with torch.no_grad():
+        assert isinstance(with_aux.eval()(torch.zeros(1, 3, 224, 224)), torch.Tensor)
+
+
+def test_exercises_05_describe_resnet() -> None:
+    """The blocks the problems of exercises/05 describe are the ones in resnet18() and resnet50()."""
+    r18, r50 = ref.resnet_model(18), ref.resnet_model(50)
+    # Problem 1: ResNet-18's layer1[0] is 64 → 64 at stride 1, with an identity shortcut.
+    block = ref.basic_block()
+    assert ref.input_of(r18, block) == (1, 64, 56, 56) and block.downsample is None
+    assert all(conv.bias is None for conv in ref.convs_of(block))
+    # Problem 2: ResNet-50's layer1[1] is 256 → 64 → 64 → 256 with an identity shortcut; 16.8× a basic block.
+    bottleneck = ref.bottleneck_block()
+    assert [(c.in_channels, c.out_channels) for c in ref.convs_of(bottleneck)] == [(256, 64), (64, 64), (64, 256)]
+    assert bottleneck.downsample is None
+    assert round(ref.num_params(models.BasicBlock(256, 256)) / ref.bottleneck_params(), 1) == 16.8
+    # Problem 3: layer2[0] reads 256×56×56; its shortcut is 1×1, stride 2, 256 → 512. Four projections in all.
+    assert ref.first_block_input(2).shape == (1, 256, 56, 56)
+    shortcut = ref.projection_shortcut()[0]
+    assert (shortcut.in_channels, shortcut.out_channels, shortcut.kernel_size, shortcut.stride) == (256, 512, (1, 1),
+                                                                                                    (2, 2))
+    assert sum(ref.num_params(getattr(r50, f"layer{i}")[0].downsample) for i in (1, 2, 3, 4)) == 2_776_576
+    # Problem 4: 50 weighted layers on the main path, and four projection shortcuts, stage 1's at stride 1.
+    assert ref.weighted_layers(r50) == 50 and len(ref.shortcut_convs(r50)) == 4
+    assert r50.layer1[0].downsample[0].stride == (1, 1)
+    # Problem 5: 6n + 2, also for the paper's ResNet-20 and ResNet-56, and for the plain network (no shortcuts).
+    assert ref.weighted_layers(models.resnet20()) == 20 and ref.weighted_layers(models.resnet56()) == 56
+    plain = models.ResNet(models.BasicBlock, (18, 18, 18), widths=(16, 32, 64), num_classes=10, small_input=True,
+                          residual=False)
+    assert len(ref.convs_of(plain)) + len(ref.linears_of(plain)) == ref.cifar_depth() == 110
+    # Problem 6: torchvision strides in the 3×3 (V1.5); the same extra cost at each of the three transitions,
+    # 0.23 G in all: ResNet-50 counts 4.1 GMACs, 3.9 G with the paper's V1 strides.
+    assert r50.layer2[0].conv1.stride == (1, 1) and r50.layer2[0].conv2.stride == (2, 2)
+    assert ref.v1_5_extra_macs(2) == ref.v1_5_extra_macs(3) == ref.v1_5_extra_macs(4)
+    v15, v1 = (ref.counted_macs(m, torch.zeros(1, 3, 224, 224)) for m in (r50, ref.resnet50_v1()))
+    assert round(v15 / 1e9, 1) == 4.1 and round(v1 / 1e9, 1) == 3.9
+    assert v15 - v1 == 3 * ref.v1_5_extra_macs() and round((v15 - v1) / 1e9, 2) == 0.23
+
+
 # ---- (b) each typical wrong answer named in a hint gets that hint ------------------------------
 
 def _macs_plus_bias_additions() -> int:
@@ -103,7 +269,117 @@ def _lenet_1998_params() -> int:
     return 156 + 6 * 2 + (60 * 25 + 16) + 16 * 2 + 48_120 + 10_164
 
 
-WRONG: list[tuple[str, str, Callable[[], int], str]] = [
+def _zfnet_conv1_flops() -> int:
+    conv1 = ref.convs_of(ref.zfnet_model())[0]
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        conv1(torch.zeros(1, 3, 224, 224))
+    return counter.get_total_flops()
+
+
+def _zfnet_conv1_macs_plus_bias_additions() -> int:
+    conv1 = ref.convs_of(ref.zfnet_model())[0]
+    return ref.zfnet_conv1_macs() + math.prod(ref.output_shape(conv1, (1, 3, 224, 224)))
+
+
+def _vgg_conv3_2_flops() -> int:
+    conv = ref.vgg16_conv("conv3_2")
+    x = torch.zeros(ref.vgg16_input_of(conv))  # measured outside the counter: it runs the whole network
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        conv(x)
+    return counter.get_total_flops()
+
+
+def _vgg_conv3_2_macs_plus_bias_additions() -> int:
+    conv = ref.vgg16_conv("conv3_2")
+    return ref.conv3_2_macs() + math.prod(ref.output_shape(conv, ref.vgg16_input_of(conv)))
+
+
+def _vgg_bn_with_buffers() -> int:
+    """γ, β and the running mean and variance of every BatchNorm of vgg16_bn() (num_batches_tracked aside)."""
+    return sum(m.weight.numel() + m.bias.numel() + m.running_mean.numel() + m.running_var.numel()
+               for m in ref.vgg16_bn_layers())
+
+
+def _vgg_bn_one_per_stage() -> int:
+    """One BatchNorm per stage: the parameters of the BatchNorm just before each max-pool of vgg16_bn()."""
+    features = list(ref.vgg16_model(batch_norm=True).features)
+    last_bn_of_stage = [next(m for m in reversed(features[:i]) if isinstance(m, nn.BatchNorm2d))
+                        for i, m in enumerate(features) if isinstance(m, nn.MaxPool2d)]
+    assert len(last_bn_of_stage) == 5
+    return sum(ref.num_params(m) for m in last_bn_of_stage)
+
+
+def _alexnet_conv1_positions_unfloored() -> float:
+    """(n − k)/s + 1 with the paper's conv1 kernel and stride, without rounding down."""
+    conv1 = ref.convs_of(ref.alexnet_paper_model())[0]
+    return (224 - conv1.kernel_size[0]) / conv1.stride[0] + 1
+
+
+def _pool_positions_unfloored() -> float:
+    pool = nn.MaxPool2d(3, stride=2)
+    return (ref.zfnet_conv1_height() - pool.kernel_size) / pool.stride + 1
+
+
+def _paper_test_time_value() -> float:
+    """The 2012 paper's rule: no scaling in training, outputs multiplied by the keep probability at test time."""
+    (eval_value,) = ref.dropout_values(train=False)
+    return eval_value * (1 - 0.2)
+
+
+def _flops(module: nn.Module, x: torch.Tensor) -> int:
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(x)
+    return counter.get_total_flops()
+
+
+def _reduction_five_only() -> int:
+    """The 5×5 convolution of inception 4a's branch alone, on the reduced 16-channel map."""
+    conv5 = ref.inception4a_5x5_branch()[1]
+    return ref.counted_macs(conv5, torch.zeros(1, conv5.conv.in_channels, 14, 14))
+
+
+def _aux_without_pool() -> int:
+    """aux1 with fc1 reading the 1×1 conv's output at the full 14×14 (the average pool forgotten)."""
+    aux1 = ref.googlenet_model(aux_logits=True).aux1
+    side = ref.googlenet_input_of("aux1", aux_logits=True)[-1]
+    fc1 = nn.Linear(aux1.conv.conv.out_channels * side * side, aux1.fc1.out_features, device="meta")
+    return ref.num_params(aux1) - ref.num_params(aux1.fc1) + ref.num_params(fc1)
+
+
+def _aux_without_reduction() -> int:
+    """aux1 without its 1×1 convolution: fc1 reads the pooled 4×4 map with all of 4a's channels."""
+    aux1 = ref.googlenet_model(aux_logits=True).aux1
+    c_in = ref.googlenet_input_of("aux1", aux_logits=True)[1]
+    return ref.num_params(nn.Linear(4 * 4 * c_in, aux1.fc1.out_features)) + ref.num_params(aux1.fc2)
+
+
+def _strided_3x3_counted_at_input() -> int:
+    """The V1.5 − V1 difference with V1.5's strided 3×3 counted at its 56×56 input instead of its output."""
+    conv2 = ref.resnet_model(50).layer2[0].conv2
+    x = torch.zeros(1, conv2.in_channels, 56, 56)
+    unstrided = nn.Conv2d(conv2.in_channels, conv2.out_channels, 3, padding=1, bias=False)
+    return ref.v1_5_extra_macs() + ref.counted_macs(unstrided, x) - ref.counted_macs(conv2, x)
+
+
+def _v1_5_extra_flops() -> int:
+    block = ref.resnet_model(50).layer2[0]
+    x = ref.first_block_input(2)
+    return _flops(block, x) - _flops(ref.v1_block(block), x)
+
+
+def _cifar_layers_in_blocks() -> int:
+    """Weighted layers of the n = 18 CIFAR ResNet inside its blocks (no stem convolution, no fc)."""
+    model = ref.cifar_resnet()
+    return ref.weighted_layers(model) - len([model.conv1]) - len(ref.linears_of(model))
+
+
+def _cifar_one_conv_per_block() -> int:
+    model = ref.cifar_resnet()
+    blocks = sum(len(getattr(model, f"layer{i}")) for i in (1, 2, 3))
+    return len([model.conv1]) + blocks + len(ref.linears_of(model))
+
+
+WRONG: list[tuple[str, str, Callable[[], int | float], str]] = [
     ("ex01_output_size", "no_padding", lambda: ref.conv_output_height(padding=0),
      "you left out the padding"),
     ("ex01_output_size", "no_plus_one", lambda: ref.output_size() - 1,
@@ -144,23 +420,288 @@ WRONG: list[tuple[str, str, Callable[[], int], str]] = [
      "every conv and linear layer has one bias"),
     ("ex01_lenet_params", "output_without_bias", lambda: ref.lenet_params() - ref.lenet_bias_params()[1],
      "plain linear layer with 10 biases"),
+    # ---- exercises 02
+    ("ex02_conv1_output_size", "paper_227", lambda: ref.alexnet_conv1_height(227),
+     "55 is the paper's figure"),
+    ("ex02_conv1_output_size", "not_floored", _alexnet_conv1_positions_unfloored,
+     "output sizes are whole numbers"),
+    ("ex02_conv1_output_size", "no_plus_one", lambda: ref.conv1_output_size() - 1,
+     "you forgot the +1"),
+    ("ex02_conv1_output_size", "no_stride", lambda: ref.conv_output_height(kernel_size=11, stride=1, padding=0),
+     "you ignored the stride"),
+    ("ex02_grouped_conv2_params", "groups_ignored", lambda: ref.grouped_conv2_params(groups=1),
+     "that is conv2 without the split"),
+    ("ex02_grouped_conv2_params", "no_bias", lambda: ref.convs_of(ref.alexnet_paper_model())[1].weight.numel(),
+     "don't forget the 256 biases"),
+    ("ex02_grouped_conv2_params", "one_gpu", lambda: ref.num_params(nn.Conv2d(96 // 2, 256 // 2, 5)),
+     "that is one GPU's half"),
+    ("ex02_fc_params", "fc6_only", lambda: ref.num_params(ref.linears_of(ref.alexnet_paper_model())[0]),
+     "that is fc6 alone"),
+    ("ex02_fc_params", "no_fc8", lambda: sum(ref.num_params(m) for m in ref.linears_of(ref.alexnet_paper_model())[:2]),
+     "fc8, the 1000-way output layer"),
+    ("ex02_fc_params", "no_biases", lambda: sum(m.weight.numel() for m in ref.linears_of(ref.alexnet_paper_model())),
+     "one bias per output unit"),
+    ("ex02_fc_params", "before_pool5", ref.fc_params_reading_conv5,
+     "not conv5's 13×13×256 output"),
+    ("ex02_zfnet_conv1_macs", "half_of_224", lambda: ref.conv_macs_of(nn.Conv2d(3, 96, 7, stride=2, padding=3), 224),
+     "the output is not simply half of 224"),
+    ("ex02_zfnet_conv1_macs", "109", lambda: ref.conv_macs_of(nn.Conv2d(3, 96, 7, stride=2), 224),
+     "the padding or the +1 is missing"),
+    ("ex02_zfnet_conv1_macs", "stride_ignored", lambda: ref.conv_macs_of(nn.Conv2d(3, 96, 7, padding=1), 224),
+     "MACs are counted per *output* position"),
+    ("ex02_zfnet_conv1_macs", "flops", _zfnet_conv1_flops,
+     "that is the FLOP count"),
+    ("ex02_zfnet_conv1_macs", "bias_added", _zfnet_conv1_macs_plus_bias_additions,
+     "bias additions are not MACs"),
+    ("ex02_zfnet_pool1_size", "ceil_mode", lambda: ref.pool_height(ceil_mode=True),
+     "PyTorch gives only with ceil_mode=True"),
+    ("ex02_zfnet_pool1_size", "not_floored", _pool_positions_unfloored,
+     "output sizes are whole numbers"),
+    ("ex02_zfnet_pool1_size", "no_plus_one", lambda: ref.zfnet_pool1_size() - 1,
+     "you forgot the +1"),
+    ("ex02_zfnet_pool1_size", "no_stride", lambda: ref.pool_height(stride=1),
+     "you ignored the stride"),
+    ("ex02_dropout_kept_value", "eval_mode", lambda: next(iter(ref.dropout_values(train=False))),
+     "that is the eval-mode output"),
+    ("ex02_dropout_kept_value", "divided_by_p", lambda: ref.dropout_kept_value(p=1 - 0.2),
+     "you divided by p"),
+    ("ex02_dropout_kept_value", "paper_rule", _paper_test_time_value,
+     "the 2012 paper's rule"),
+    ("ex02_dropout_kept_value", "dropped", lambda: min(ref.dropout_values()),
+     "what dropout outputs for a value it drops"),
+    # ---- exercises 03
+    ("ex03_two_3x3_vs_5x5_params", "one_3x3",
+     lambda: ref.num_params(nn.Conv2d(256, 256, 5, padding=2)) - ref.num_params(nn.Conv2d(256, 256, 3, padding=1)),
+     "that compares the 5×5 with a single 3×3"),
+    ("ex03_two_3x3_vs_5x5_params", "sign", lambda: -ref.two_3x3_vs_5x5_params(),
+     "mind the sign"),
+    ("ex03_two_3x3_vs_5x5_params", "no_biases", lambda: ref.two_3x3_vs_5x5_params(bias=False),
+     "count the biases too"),
+    ("ex03_conv5_3_receptive_field", "pools_ignored",
+     lambda: ref.measured_receptive_field([r for r in ref.vgg16_stack("conv5_3") if r[0] == "conv"], size=256),
+     "the max-pools matter"),
+    ("ex03_conv5_3_receptive_field", "pool_windows_ignored",
+     lambda: ref.measured_receptive_field([(kind, 1 if kind == "pool" else k, s)
+                                           for kind, k, s in ref.vgg16_stack("conv5_3")], size=256),
+     "the 2×2 pooling windows widen the field too"),
+    ("ex03_conv5_3_receptive_field", "strides_ignored",
+     lambda: ref.measured_receptive_field([(kind, k, 1) for kind, k, _ in ref.vgg16_stack("conv5_3")], size=256),
+     "the strides matter"),
+    ("ex03_conv5_3_receptive_field", "through_pool5",
+     lambda: ref.measured_receptive_field(ref.vgg16_stack("pool5"), size=256),
+     "that is after pool5"),
+    ("ex03_conv3_2_macs", "no_padding", lambda: ref.conv_macs_of(nn.Conv2d(256, 256, 3), 56),
+     "VGG pads every 3×3 conv by 1"),
+    ("ex03_conv3_2_macs", "kernel_3_not_9", lambda: ref.conv_macs_of(nn.Conv2d(256, 256, (3, 1), padding=(1, 0)), 56),
+     "a 3×3 kernel has 3·3 = 9 weights"),
+    ("ex03_conv3_2_macs", "flops", _vgg_conv3_2_flops,
+     "that is the FLOP count"),
+    ("ex03_conv3_2_macs", "bias_added", _vgg_conv3_2_macs_plus_bias_additions,
+     "bias additions are not MACs"),
+    ("ex03_conv1_1_activation_mb", "mib",
+     lambda: ref.conv1_1_output().numel() * ref.conv1_1_output().element_size() / 2**20,
+     "that is in MiB"),
+    ("ex03_conv1_1_activation_mb", "values_not_bytes", lambda: ref.conv1_1_output().numel() / 1e6,
+     "each float32 value takes 4 bytes"),
+    ("ex03_conv1_1_activation_mb", "megabits", lambda: 8 * ref.conv1_1_activation_mb(),
+     "that is megabits"),
+    ("ex03_fc6_params", "no_bias", lambda: ref.vgg16_fc6().weight.numel(),
+     "don't forget the 4096 biases"),
+    ("ex03_fc6_params", "before_pool5",
+     lambda: ref.num_params(nn.Linear(math.prod(ref.conv5_3_output_shape()[1:]), 4096, device="meta")),
+     "not conv5_3's 14×14×512 output"),
+    ("ex03_fc6_params", "channels_only", lambda: ref.num_params(nn.Linear(ref.conv5_3_output_shape()[1], 4096)),
+     "flattening keeps all 7·7 positions"),
+    ("ex03_vgg16_bn_extra_params", "buffers_counted", _vgg_bn_with_buffers,
+     "the running mean and variance are buffers"),
+    ("ex03_vgg16_bn_extra_params", "one_per_channel", lambda: sum(m.weight.numel() for m in ref.vgg16_bn_layers()),
+     "two numbers per channel"),
+    ("ex03_vgg16_bn_extra_params", "one_per_stage", _vgg_bn_one_per_stage,
+     "not one per stage"),
+    # ---- exercises 04
+    ("ex04_reduction_macs", "direct", ref.direct_5x5_macs,
+     "applied to all 480 channels directly"),
+    ("ex04_reduction_macs", "five_only", _reduction_five_only,
+     "add the cost of the 1×1 reduction itself"),
+    ("ex04_reduction_macs", "weights",
+     lambda: sum(c.weight.numel() for c in ref.convs_of(ref.inception4a_5x5_branch())),
+     "that is the number of weights"),
+    ("ex04_reduction_macs", "flops", ref.branch_flops,
+     "that is the FLOP count"),
+    ("ex04_inception4e_channels", "reductions_counted",
+     lambda: sum(c.out_channels for c in ref.convs_of(ref.googlenet_model().inception4e)),
+     "the reductions (#3×3 reduce, #5×5 reduce) only feed"),
+    ("ex04_inception4e_channels", "no_pool_branch", lambda: sum(ref.inception4e_branch_outputs()[:3]),
+     "the pooling branch is concatenated too"),
+    ("ex04_inception4e_channels", "pool_passes_input",
+     lambda: sum(ref.inception4e_branch_outputs()[:3]) + ref.inception4e_branch_outputs()[4],
+     "it does not pass the 528 input channels through"),
+    ("ex04_inception3a_params", "no_bn",
+     lambda: sum(c.weight.numel() for c in ref.convs_of(ref.googlenet_model(kernel_5x5=5).inception3a)),
+     "followed by a BatchNorm"),
+    ("ex04_inception3a_params", "conv_bias",
+     lambda: ref.num_params(ref.with_conv_biases(ref.googlenet_model(kernel_5x5=5).inception3a)),
+     "convolution has no bias (bias=False)"),
+    ("ex04_inception3a_params", "torchvision_3x3", lambda: ref.inception3a_params(kernel_5x5=3),
+     "torchvision's 3×3 kernel"),
+    ("ex04_inception3a_params", "buffers_counted",
+     lambda: ref.inception3a_params() + ref.bn_buffer_numel(ref.googlenet_model(kernel_5x5=5).inception3a),
+     "running mean and variance are buffers"),
+    ("ex04_inception3a_params", "no_pool_proj",
+     lambda: ref.inception3a_params() - ref.num_params(ref.googlenet_model(kernel_5x5=5).inception3a.branch4),
+     "the pooling branch has learned weights too"),
+    ("ex04_stem_macs", "no_pool", lambda: ref.stem_macs(pool=False),
+     "halves the map to 56×56"),
+    ("ex04_stem_macs", "floor_pool", lambda: ref.stem_macs(ceil_mode=False),
+     "round up (ceil_mode=True)"),
+    ("ex04_stem_macs", "no_conv2", lambda: ref.stem_macs(conv2=False),
+     "conv2 (64 → 64) is part of the stem too"),
+    ("ex04_stem_macs", "flops", ref.stem_flops,
+     "that is the FLOP count"),
+    ("ex04_flatten_head_params", "gap_head", lambda: ref.num_params(ref.googlenet_model().fc),
+     "that is GoogLeNet's own head"),
+    ("ex04_flatten_head_params", "no_bias", lambda: ref.flatten_head().weight.numel(),
+     "don't forget the 1000 biases"),
+    ("ex04_flatten_head_params", "difference",
+     lambda: ref.flatten_head_params() - ref.num_params(ref.googlenet_model().fc),
+     "has *more* than the average-pooling head"),
+    ("ex04_aux_classifier_params", "no_pool", _aux_without_pool,
+     "shrinks the 14×14 map to 4×4"),
+    ("ex04_aux_classifier_params", "no_reduction", _aux_without_reduction,
+     "reduces the 512 channels to 128"),
+    ("ex04_aux_classifier_params", "no_bn",
+     lambda: ref.aux_classifier_params() - ref.num_params(ref.googlenet_model(aux_logits=True).aux1.conv.bn),
+     "count its BatchNorm"),
+    ("ex04_aux_classifier_params", "conv_bias",
+     lambda: ref.num_params(ref.with_conv_biases(ref.googlenet_model(aux_logits=True).aux1)),
+     "convolution has no bias"),
+    ("ex04_aux_classifier_params", "both",
+     lambda: ref.num_params(ref.googlenet_model(aux_logits=True)) - ref.num_params(ref.googlenet_model()),
+     "that is both auxiliary classifiers"),
+    # ---- exercises 05
+    ("ex05_basic_block_params", "no_bn", lambda: sum(c.weight.numel() for c in ref.convs_of(ref.basic_block())),
+     "followed by a BatchNorm"),
+    ("ex05_basic_block_params", "conv_bias", lambda: ref.num_params(ref.with_conv_biases(ref.basic_block())),
+     "convolutions have no bias (bias=False)"),
+    ("ex05_basic_block_params", "buffers_counted",
+     lambda: ref.basic_block_params() + ref.bn_buffer_numel(ref.basic_block()),
+     "running mean and variance are buffers"),
+    ("ex05_basic_block_params", "projection_counted",
+     lambda: ref.basic_block_params() + ref.num_params(ref.projection(64, 64)),
+     "shortcut is the identity"),
+    ("ex05_bottleneck_params", "no_bn", lambda: sum(c.weight.numel() for c in ref.convs_of(ref.bottleneck_block())),
+     "followed by a BatchNorm"),
+    ("ex05_bottleneck_params", "conv_bias", lambda: ref.num_params(ref.with_conv_biases(ref.bottleneck_block())),
+     "convolutions have no bias (bias=False)"),
+    ("ex05_bottleneck_params", "projection_counted",
+     lambda: ref.bottleneck_params() + ref.num_params(ref.projection(256, 256)),
+     "its shortcut is the identity"),
+    ("ex05_bottleneck_params", "basic_block_256", lambda: ref.num_params(models.BasicBlock(256, 256)),
+     "that is a basic block at 256 channels"),
+    ("ex05_projection_params", "no_bn", lambda: ref.projection_shortcut()[0].weight.numel(),
+     "*and* a BatchNorm"),
+    ("ex05_projection_params", "conv_bias", lambda: ref.num_params(ref.with_conv_biases(ref.projection_shortcut())),
+     "convolution has no bias"),
+    ("ex05_projection_params", "to_planes",
+     lambda: ref.num_params(ref.projection(256, ref.resnet_model(50).layer2[0].conv2.out_channels, 2)),
+     "not the 128 of its 3×3 convolution"),
+    ("ex05_projection_params", "from_planes",
+     lambda: ref.num_params(ref.projection(ref.resnet_model(50).layer2[0].conv1.out_channels, 512, 2)),
+     "the shortcut reads the block's input"),
+    ("ex05_resnet50_convs", "name_depth", lambda: ref.weighted_layers(ref.resnet_model(50)),
+     "50 is the depth in the name"),
+    ("ex05_resnet50_convs", "no_shortcuts",
+     lambda: ref.resnet50_convs() - len(ref.shortcut_convs(ref.resnet_model(50))),
+     "count the projection shortcuts too"),
+    ("ex05_resnet50_convs", "no_stage1_projection",
+     lambda: ref.resnet50_convs() - len(ref.shortcut_convs(ref.resnet_model(50).layer1)),
+     "stage 1 has a projection too"),
+    ("ex05_resnet50_convs", "two_per_block",
+     lambda: ref.resnet50_convs() - sum(len(getattr(ref.resnet_model(50), f"layer{i}")) for i in (1, 2, 3, 4)),
+     "a bottleneck block has three convolutions"),
+    ("ex05_resnet50_convs", "fc_counted", lambda: ref.resnet50_convs() + len(ref.linears_of(ref.resnet_model(50))),
+     "the fc layer is an nn.Linear"),
+    ("ex05_cifar_depth", "no_stem_no_fc", _cifar_layers_in_blocks,
+     "count the first 3×3 convolution"),
+    ("ex05_cifar_depth", "one_conv_per_block", _cifar_one_conv_per_block,
+     "each basic block has two 3×3 convolutions"),
+    ("ex05_cifar_depth", "one_stage", lambda: ref.weighted_layers(ref.cifar_resnet(stages=1)),
+     "there are three stages"),
+    ("ex05_cifar_depth", "bottleneck", lambda: ref.weighted_layers(ref.cifar_resnet(block=models.Bottleneck)),
+     "the bottleneck version"),
+    ("ex05_cifar_depth", "projections_counted",
+     lambda: len(ref.convs_of(ref.cifar_resnet())) + len(ref.linears_of(ref.cifar_resnet())),
+     "even projection shortcuts are not counted"),
+    ("ex05_v1_5_extra_macs", "sign", lambda: -ref.v1_5_extra_macs(),
+     "mind the sign"),
+    ("ex05_v1_5_extra_macs", "v1_5_conv1_only",
+     lambda: ref.counted_macs(ref.resnet_model(50).layer2[0].conv1, ref.first_block_input(2)),
+     "V1 runs that 1×1 convolution too"),
+    ("ex05_v1_5_extra_macs", "3x3_at_input", _strided_3x3_counted_at_input,
+     "counted per *output* position"),
+    ("ex05_v1_5_extra_macs", "flops", _v1_5_extra_flops,
+     "that is the FLOP count"),
+    ("ex05_v1_5_extra_macs", "three_blocks", lambda: sum(ref.v1_5_extra_macs(s) for s in (2, 3, 4)),
+     "stages 2, 3 and 4 together"),
 ]
 
-WRONG_VALUES = {  # what the measured mistakes come to
-    "no_padding": 109, "no_plus_one": 111, "no_stride": 224,
-    "groups_ignored": 73_856, "no_bias": 18_432, "outputs_divided_too": 4_640,
-    "stride_ignored": 231_211_008, "flops": 115_605_504, "bias_added": 57_903_104,
-    "strides_ignored": 13, "pools_ignored": 11,
-    "nothing": 0, "first_bias_only": 64, "conv_biases_and_bn_betas": 384, "bn_gammas_and_betas": 384,
-    "paper_count": 60_000, "no_biases": 61_470, "output_without_bias": 61_696,
+WRONG_VALUES: dict[str, dict[str, int | float]] = {  # what the measured mistakes come to
+    "ex01_output_size": {"no_padding": 109, "no_plus_one": 111, "no_stride": 224},
+    "ex01_grouped_conv_params": {"groups_ignored": 73_856, "no_bias": 18_432, "outputs_divided_too": 4_640},
+    "ex01_conv_macs": {"stride_ignored": 231_211_008, "flops": 115_605_504, "bias_added": 57_903_104},
+    "ex01_receptive_field": {"strides_ignored": 13, "pools_ignored": 11},
+    "ex01_bn_redundant_params": {"nothing": 0, "first_bias_only": 64, "conv_biases_and_bn_betas": 384,
+                                 "bn_gammas_and_betas": 384},
+    "ex01_lenet_params": {"paper_count": 60_000, "no_biases": 61_470, "output_without_bias": 61_696},
+    "ex02_conv1_output_size": {"paper_227": 55, "not_floored": 54.25, "no_plus_one": 53, "no_stride": 214},
+    "ex02_grouped_conv2_params": {"groups_ignored": 614_656, "no_bias": 307_200, "one_gpu": 153_728},
+    "ex02_fc_params": {"fc6_only": 37_752_832, "no_fc8": 54_534_144, "no_biases": 58_621_952,
+                       "before_pool5": 198_091_752},
+    "ex02_zfnet_conv1_macs": {"half_of_224": 177_020_928, "109": 167_664_672, "stride_ignored": 683_020_800,
+                              "flops": 341_510_400, "bias_added": 171_916_800},
+    "ex02_zfnet_pool1_size": {"ceil_mode": 55, "not_floored": 54.5, "no_plus_one": 53, "no_stride": 108},
+    "ex02_dropout_kept_value": {"eval_mode": 4.0, "divided_by_p": 20.0, "paper_rule": 3.2, "dropped": 0.0},
+    "ex03_two_3x3_vs_5x5_params": {"one_3x3": 1_048_576, "sign": -458_496, "no_biases": 458_752},
+    "ex03_conv5_3_receptive_field": {"pools_ignored": 27, "pool_windows_ignored": 181, "strides_ignored": 31,
+                                     "through_pool5": 212},
+    "ex03_conv3_2_macs": {"no_padding": 1_719_926_784, "kernel_3_not_9": 616_562_688, "flops": 3_699_376_128,
+                          "bias_added": 1_850_490_880},
+    "ex03_conv1_1_activation_mb": {"mib": 12.25, "values_not_bytes": 3.211264, "megabits": 102.760448},
+    "ex03_fc6_params": {"no_bias": 102_760_448, "before_pool5": 411_045_888, "channels_only": 2_101_248},
+    "ex03_vgg16_bn_extra_params": {"buffers_counted": 16_896, "one_per_channel": 4_224, "one_per_stage": 2_944},
+    "ex04_reduction_macs": {"direct": 112_896_000, "five_only": 3_763_200, "weights": 26_880, "flops": 10_536_960},
+    "ex04_inception4e_channels": {"reductions_counted": 1_024, "no_pool_branch": 704, "pool_passes_input": 1_232},
+    "ex04_inception3a_params": {"no_bn": 163_328, "conv_bias": 164_432, "torchvision_3x3": 155_872,
+                                "buffers_counted": 164_800, "no_pool_proj": 157_856},
+    "ex04_stem_macs": {"no_pool": 1_556_660_224, "floor_pool": 464_945_152, "no_conv2": 464_830_464,
+                       "flops": 955_351_040},
+    "ex04_flatten_head_params": {"gap_head": 1_025_000, "no_bias": 50_176_000, "difference": 49_152_000},
+    "ex04_aux_classifier_params": {"no_pool": 26_781_928, "no_reduction": 9_414_632, "no_bn": 3_188_712,
+                                   "conv_bias": 3_189_096, "both": 6_379_984},
+    "ex05_basic_block_params": {"no_bn": 73_728, "conv_bias": 74_112, "buffers_counted": 74_240,
+                                "projection_counted": 78_208},
+    "ex05_bottleneck_params": {"no_bn": 69_632, "conv_bias": 70_784, "projection_counted": 136_448,
+                               "basic_block_256": 1_180_672},
+    "ex05_projection_params": {"no_bn": 131_072, "conv_bias": 132_608, "to_planes": 33_024, "from_planes": 66_560},
+    "ex05_resnet50_convs": {"name_depth": 50, "no_shortcuts": 49, "no_stage1_projection": 52, "two_per_block": 37,
+                            "fc_counted": 54},
+    "ex05_cifar_depth": {"no_stem_no_fc": 108, "one_conv_per_block": 56, "one_stage": 38, "bottleneck": 164,
+                         "projections_counted": 112},
+    "ex05_v1_5_extra_macs": {"sign": -77_070_336, "v1_5_conv1_only": 102_760_448, "3x3_at_input": 423_886_848,
+                             "flops": 154_140_672, "three_blocks": 231_211_008},
 }
 
 
+def test_every_hint_has_a_measured_wrong_answer() -> None:
+    assert sorted(WRONG_VALUES) == sorted(EXPECTED)
+    assert sorted((n, m) for n, m, _, _ in WRONG) == sorted((n, m) for n, ms in WRONG_VALUES.items() for m in ms)
+
+
 @pytest.mark.parametrize("name,mistake,wrong,phrase", WRONG, ids=[f"{n}-{m}" for n, m, _, _ in WRONG])
-def test_typical_wrong_answer_gets_its_hint(name: str, mistake: str, wrong: Callable[[], int], phrase: str,
+def test_typical_wrong_answer_gets_its_hint(name: str, mistake: str, wrong: Callable[[], int | float], phrase: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     answer = wrong()
-    assert answer == WRONG_VALUES[mistake]
+    assert answer == WRONG_VALUES[name][mistake]
     assert answer != EXPECTED[name]
     assert CHECKS[name](answer) is False
     out = capsys.readouterr().out
@@ -220,9 +761,9 @@ def _recorded_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[float, d
         def spy(answer, expected, *, hints={}, name=name, **kwargs):  # noqa: B006
             calls[name] = (expected, dict(hints))
             return real_check(answer, expected, hints=hints, **kwargs)
-        monkeypatch.setattr(checks, "check", spy)
+        monkeypatch.setattr(sys.modules[fn.__module__], "check", spy)  # the name the check calls
         fn(None)
-    monkeypatch.setattr(checks, "check", real_check)
+        monkeypatch.setattr(sys.modules[fn.__module__], "check", real_check)
     return calls
 
 
@@ -253,5 +794,8 @@ def test_every_hint_written_can_be_reached(name: str, monkeypatch: pytest.Monkey
     """Two hints computed to the same value collapse into one dict key: the earlier one is never shown."""
     _, hints = _recorded_calls(monkeypatch)[name]
     assert _hints_written(name) >= 1
+    measured = WRONG_VALUES[name].values()
+    unmeasured = [v for v in hints if not any(math.isclose(v, w, abs_tol=1e-9) for w in measured)]
+    assert not unmeasured, f"{name}: hint values {unmeasured} have no wrong answer measured on real layers"
     assert len(hints) == _hints_written(name), (
         f"{name}: {_hints_written(name)} hints written but only {len(hints)} distinct values {sorted(hints)}")

@@ -1,40 +1,18 @@
-"""Answer checks for the exercise notebooks in ``exercises/``.
-
-Each ``exNN_<name>(answer)`` prints whether the answer is right and, when it
-is a typical mistake, a hint that names the mistake; it returns ``True`` only
-for a right answer. Expected values are computed with :mod:`cnncourse.costs`,
-never typed in, and the tests check them against real layers.
-"""
+"""Checks for problem set 01 (exercises/01_*.ipynb): building blocks."""
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Mapping
+from .. import costs
+from ._base import check
 
-from . import costs
+__all__ = [
+    "ex01_output_size",
+    "ex01_grouped_conv_params",
+    "ex01_conv_macs",
+    "ex01_receptive_field",
+    "ex01_bn_redundant_params",
+    "ex01_lenet_params",
+]
 
-
-def check(answer: object, expected: float, *, hints: Mapping[float, str] = {},
-          explanation: str = "", rel_tol: float = 0.0) -> bool:
-    """Compare a numeric ``answer`` with ``expected``; print a verdict and, for known mistakes, a hint."""
-    if answer is None or answer is Ellipsis:
-        print("No answer yet: replace the placeholder with your number and run the cell again.")
-        return False
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        print(f"Your answer should be a number; got {type(answer).__name__} {answer!r}.")
-        return False
-    if math.isclose(answer, expected, rel_tol=rel_tol, abs_tol=1e-9):
-        print(f"Correct: {expected:,}. {explanation}".rstrip())
-        return True
-    for wrong, hint in hints.items():
-        if math.isclose(answer, wrong, rel_tol=rel_tol, abs_tol=1e-9):
-            print(f"Not yet ({answer:,} is a common slip). Hint: {hint}")
-            return False
-    print(f"Not yet: {answer:,} is not right. Write the formula out term by term and try again.")
-    return False
-
-
-# ---- Chapter 01: building blocks ------------------------------------------------------------
 
 def ex01_output_size(answer: object) -> bool:
     """Output height of a 7×7 convolution, stride 2, padding 3, on a 224×224 image."""
