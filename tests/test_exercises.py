@@ -63,8 +63,12 @@ def expected_badge(relative_path: str) -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({target})"
 
 
-def test_the_first_problem_set_exists() -> None:
-    assert EXERCISES / "01_building_blocks.ipynb" in NOTEBOOKS
+def test_the_problem_sets_exist() -> None:
+    for name in ("01_building_blocks", "02_alexnet_zfnet", "03_vgg", "04_googlenet", "05_resnet"):
+        assert EXERCISES / f"{name}.ipynb" in NOTEBOOKS, name
+    # Every check in cnncourse.checks belongs to a problem set.
+    chapters = {name[2:4] for name in vars(checks) if re.fullmatch(r"ex\d\d_\w+", name)}
+    assert chapters == {p.name[:2] for p in NOTEBOOKS}
 
 
 # ---- stored unsolved ------------------------------------------------------------------------
@@ -125,11 +129,13 @@ def test_runs_unsolved(path: Path) -> None:
 
 # ---- end to end with the reference answers ----------------------------------------------------
 
-def test_exercises_01_pass_with_reference_answers() -> None:
-    nb = read(EXERCISES / "01_building_blocks.ipynb")
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_pass_with_reference_answers(path: Path) -> None:
+    nb = read(path)
     answers = answer_cells(nb)
     checked = check_cells(nb)
-    assert sorted(name for _, name, _ in checked) == sorted(ref.REFERENCE)
+    chapter = path.name[:2]
+    assert sorted(name for _, name, _ in checked) == sorted(n for n in ref.REFERENCE if n.startswith(f"ex{chapter}_"))
     for _, name, k in checked:
         answers[k].source = f"answer_{k} = {ref.REFERENCE[name]()!r}  # measured on real layers"
     nb = execute(nb)
