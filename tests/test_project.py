@@ -120,3 +120,11 @@ def test_badge_tool_detects_and_fixes_a_wrong_badge(tmp_path: Path, monkeypatch:
     sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert '%pip install --quiet "cnncourse @ git+https://github.com/my-school/cnn-fork@spring"' in sources
     assert badges.problems(copy, "https://github.com/my-school/cnn-fork", "spring") == []
+
+
+def test_readme_lists_every_chapter_and_its_exercises() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert f"](notebooks/{nb.name})" in readme, f"README's chapter table lacks {nb.name}"
+        if (ROOT / "exercises" / nb.name).exists():
+            assert f"](exercises/{nb.name})" in readme, f"README's chapter table lacks exercises/{nb.name}"
