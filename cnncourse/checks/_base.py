@@ -5,6 +5,8 @@ import math
 import numbers
 from collections.abc import Mapping
 
+from .. import costs
+
 
 def check(answer: object, expected: float, *, hints: Mapping[float, str] = {},
           explanation: str = "", rel_tol: float = 0.0) -> bool:
@@ -24,3 +26,14 @@ def check(answer: object, expected: float, *, hints: Mapping[float, str] = {},
             return False
     print(f"Not yet: {answer:,} is not right. Write the formula out term by term and try again.")
     return False
+
+
+def conv_bn_params(c_in: int, c_out: int, kernel: int, *, conv_bias: bool = False, bn: bool = True,
+                   buffers: bool = False) -> int:
+    """A convolution (no bias by default) and its BatchNorm, the unit of GoogLeNet and ResNet.
+
+    ``conv_bias``, ``bn`` and ``buffers`` (BatchNorm's running mean and variance, which are not
+    parameters) switch on the usual counting slips, so the checks can recognise them.
+    """
+    bn_params = costs.batchnorm_params(c_out) * (2 if buffers else 1) if bn else 0
+    return costs.conv_params(c_in, c_out, kernel, bias=conv_bias) + bn_params

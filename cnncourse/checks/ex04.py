@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import costs
 from ..models.vgg import DEPTHS, WIDTHS
-from ._base import check
+from ._base import check, conv_bn_params
 
 __all__ = [
     "ex04_reduction_macs",
@@ -29,18 +29,13 @@ def _inception_out(row: tuple[int, ...]) -> int:
     return ch1x1 + ch3x3 + ch5x5 + pool_proj
 
 
-def _basic_conv_params(c_in: int, c_out: int, kernel: int, *, conv_bias: bool = False, bn: bool = True) -> int:
-    """GoogLeNet's BasicConv2d: a convolution without bias, then BatchNorm (γ, β per output channel)."""
-    return costs.conv_params(c_in, c_out, kernel, bias=conv_bias) + (costs.batchnorm_params(c_out) if bn else 0)
-
-
 def _inception_branches(row: tuple[int, ...], *, kernel_5x5: int = 5, **unit: bool) -> list[int]:
     """Parameters of the four branches of an Inception module built from BasicConv2d units."""
     c_in, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj = row
-    return [_basic_conv_params(c_in, ch1x1, 1, **unit),
-            _basic_conv_params(c_in, ch3x3red, 1, **unit) + _basic_conv_params(ch3x3red, ch3x3, 3, **unit),
-            _basic_conv_params(c_in, ch5x5red, 1, **unit) + _basic_conv_params(ch5x5red, ch5x5, kernel_5x5, **unit),
-            _basic_conv_params(c_in, pool_proj, 1, **unit)]
+    return [conv_bn_params(c_in, ch1x1, 1, **unit),
+            conv_bn_params(c_in, ch3x3red, 1, **unit) + conv_bn_params(ch3x3red, ch3x3, 3, **unit),
+            conv_bn_params(c_in, ch5x5red, 1, **unit) + conv_bn_params(ch5x5red, ch5x5, kernel_5x5, **unit),
+            conv_bn_params(c_in, pool_proj, 1, **unit)]
 
 
 def _vgg_macs_until(depth: int, *, stages: int, size: int = 224) -> int:
@@ -56,7 +51,7 @@ def _vgg_macs_until(depth: int, *, stages: int, size: int = 224) -> int:
 
 def _aux_params(c_in: int, *, pooled: int = 4, reduce: bool = True, **unit: bool) -> int:
     """GoogLeNet's auxiliary classifier on a ``c_in``-channel map: pool → 1×1 conv (128) → FC 1024 → FC 1000."""
-    conv = _basic_conv_params(c_in, 128, 1, **unit) if reduce else 0
+    conv = conv_bn_params(c_in, 128, 1, **unit) if reduce else 0
     fc1_in = pooled * pooled * (128 if reduce else c_in)
     return conv + costs.linear_params(fc1_in, 1024) + costs.linear_params(1024, 1000)
 
@@ -153,7 +148,7 @@ def ex04_aux_classifier_params(answer: object) -> bool:
     """Parameters of GoogLeNet's first auxiliary classifier (on inception 4a's 512×14×14 output)."""
     c_in = _inception_out(_INCEPTION_4A)
     total = _aux_params(c_in)
-    conv = _basic_conv_params(c_in, 128, 1)
+    conv = conv_bn_params(c_in, 128, 1)
     fc1, fc2 = costs.linear_params(4 * 4 * 128, 1024), costs.linear_params(1024, 1000)
     both = total + _aux_params(_inception_out(_INCEPTION_4D))
     return check(answer, total, hints={

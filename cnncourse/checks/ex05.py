@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import costs
 from ..models.vgg import DEPTHS, WIDTHS
-from ._base import check
+from ._base import check, conv_bn_params
 
 __all__ = [
     "ex05_basic_block_params",
@@ -18,13 +18,6 @@ __all__ = [
 _RESNET_WIDTHS = (64, 128, 256, 512)  # "planes" of the four stages (the ResNet paper's Table 1)
 _RESNET50_DEPTHS = (3, 4, 6, 3)  # bottleneck blocks per stage
 _EXPANSION = 4  # a bottleneck's output has 4× the channels of its 3×3 convolution
-
-
-def _conv_bn_params(c_in: int, c_out: int, kernel: int, *, conv_bias: bool = False, bn: bool = True,
-                    buffers: bool = False) -> int:
-    """A ResNet convolution (no bias) and its BatchNorm; ``buffers`` also counts the running mean and variance."""
-    return (costs.conv_params(c_in, c_out, kernel, bias=conv_bias)
-            + (costs.batchnorm_params(c_out) * (2 if buffers else 1) if bn else 0))
 
 
 def _bottleneck_macs(c_in: int, planes: int, size: int, *, stride_in_3x3: bool = True,
@@ -45,15 +38,15 @@ def _bottleneck_macs(c_in: int, planes: int, size: int, *, stride_in_3x3: bool =
 def ex05_basic_block_params(answer: object) -> bool:
     """Parameters of ResNet-18's ``layer1[0]``: a BasicBlock 64 → 64, stride 1, identity shortcut."""
     c = _RESNET_WIDTHS[0]
-    total = 2 * _conv_bn_params(c, c, 3)
+    total = 2 * conv_bn_params(c, c, 3)
     return check(answer, total, hints={
-        2 * _conv_bn_params(c, c, 3, bn=False): "each convolution is followed by a BatchNorm with a learned γ "
+        2 * conv_bn_params(c, c, 3, bn=False): "each convolution is followed by a BatchNorm with a learned γ "
                                                 "and β per channel (2·64 each).",
-        2 * _conv_bn_params(c, c, 3, conv_bias=True): "the block's convolutions have no bias (bias=False): "
+        2 * conv_bn_params(c, c, 3, conv_bias=True): "the block's convolutions have no bias (bias=False): "
                                                       "BatchNorm's β takes that role.",
-        2 * _conv_bn_params(c, c, 3, buffers=True): "BatchNorm's running mean and variance are buffers, "
+        2 * conv_bn_params(c, c, 3, buffers=True): "BatchNorm's running mean and variance are buffers, "
                                                     "updated but not learned: they are not parameters.",
-        total + _conv_bn_params(c, c, 1): "this block's shortcut is the identity (same shape in and out): "
+        total + conv_bn_params(c, c, 1): "this block's shortcut is the identity (same shape in and out): "
                                           "it has no parameters.",
     }, explanation="2·(3·3·64·64) convolution weights + 2·(2·64) BatchNorm parameters; the identity shortcut "
                    "adds none.")
@@ -65,15 +58,15 @@ def ex05_bottleneck_params(answer: object) -> bool:
     c = _EXPANSION * planes
 
     def block(**unit: bool) -> int:
-        return (_conv_bn_params(c, planes, 1, **unit) + _conv_bn_params(planes, planes, 3, **unit)
-                + _conv_bn_params(planes, c, 1, **unit))
+        return (conv_bn_params(c, planes, 1, **unit) + conv_bn_params(planes, planes, 3, **unit)
+                + conv_bn_params(planes, c, 1, **unit))
 
     total, weights = block(), block(bn=False)
-    two_3x3 = 2 * _conv_bn_params(c, c, 3)
+    two_3x3 = 2 * conv_bn_params(c, c, 3)
     return check(answer, total, hints={
         weights: "each of the three convolutions is followed by a BatchNorm with a learned γ and β per channel.",
         block(conv_bias=True): "the block's convolutions have no bias (bias=False): BatchNorm's β takes that role.",
-        total + _conv_bn_params(c, c, 1): "this block's input already has 256 channels and its stride is 1: "
+        total + conv_bn_params(c, c, 1): "this block's input already has 256 channels and its stride is 1: "
                                           "its shortcut is the identity, with no parameters.",
         two_3x3: "that is a basic block at 256 channels (two 3×3 convolutions 256 → 256); the bottleneck "
                  "reduces to 64 channels before its 3×3.",
@@ -84,17 +77,17 @@ def ex05_bottleneck_params(answer: object) -> bool:
 def ex05_projection_params(answer: object) -> bool:
     """Parameters of the projection shortcut of ResNet-50's ``layer2[0]`` (256 → 512 channels, stride 2)."""
     c_in, c_out = _EXPANSION * _RESNET_WIDTHS[0], _EXPANSION * _RESNET_WIDTHS[1]
-    proj = _conv_bn_params(c_in, c_out, 1)
-    all_four = _conv_bn_params(_RESNET_WIDTHS[0], _EXPANSION * _RESNET_WIDTHS[0], 1) + sum(
-        _conv_bn_params(_EXPANSION * a, _EXPANSION * b, 1) for a, b in zip(_RESNET_WIDTHS, _RESNET_WIDTHS[1:]))
+    proj = conv_bn_params(c_in, c_out, 1)
+    all_four = conv_bn_params(_RESNET_WIDTHS[0], _EXPANSION * _RESNET_WIDTHS[0], 1) + sum(
+        conv_bn_params(_EXPANSION * a, _EXPANSION * b, 1) for a, b in zip(_RESNET_WIDTHS, _RESNET_WIDTHS[1:]))
     return check(answer, proj, hints={
-        _conv_bn_params(c_in, c_out, 1, bn=False): "the projection is a 1×1 convolution *and* a BatchNorm "
+        conv_bn_params(c_in, c_out, 1, bn=False): "the projection is a 1×1 convolution *and* a BatchNorm "
                                                    "(2·512 parameters).",
-        _conv_bn_params(c_in, c_out, 1, conv_bias=True): "the projection's convolution has no bias: its "
+        conv_bn_params(c_in, c_out, 1, conv_bias=True): "the projection's convolution has no bias: its "
                                                          "BatchNorm's β takes that role.",
-        _conv_bn_params(c_in, _RESNET_WIDTHS[1], 1): "the shortcut must match the block's output, 4·128 = 512 "
+        conv_bn_params(c_in, _RESNET_WIDTHS[1], 1): "the shortcut must match the block's output, 4·128 = 512 "
                                                      "channels, not the 128 of its 3×3 convolution.",
-        _conv_bn_params(_RESNET_WIDTHS[1], c_out, 1): "the shortcut reads the block's input, the output of "
+        conv_bn_params(_RESNET_WIDTHS[1], c_out, 1): "the shortcut reads the block's input, the output of "
                                                       "stage 1: 4·64 = 256 channels.",
     }, explanation=f"1·1·256·512 weights + 2·512 BatchNorm; the stride costs no parameters. ResNet-50's four "
                    f"projections (one at the start of each stage) hold {all_four:,} parameters in all.")
