@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import torch
 from torch import nn
 
 
@@ -56,6 +57,70 @@ class ConvBNAct(nn.Sequential):
             layers.append(_inplace(activation))
         super().__init__(*layers)
         self.out_channels = out_channels
+
+
+class SqueezeExcite(nn.Module):
+    """Squeeze-and-excitation: reweight each channel by a gate computed from the whole map.
+
+    Squeeze: global average pooling, (B, C, H, W) → (B, C, 1, 1). Excitation: C → C/r → C
+    through two 1×1 convolutions (fully connected layers on the pooled vector) with an
+    activation between and a sigmoid gate after. Scale: multiply the input by the gate.
+    Hu et al. 2018, "Squeeze-and-Excitation Networks", https://arxiv.org/abs/1709.01507.
+    Attribute names follow torchvision's ``SqueezeExcitation`` (``fc1``, ``fc2``).
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        squeeze_channels: int,
+        *,
+        activation: Callable[[], nn.Module] = nn.ReLU,
+        gate: Callable[[], nn.Module] = nn.Sigmoid,
+    ) -> None:
+        super().__init__()
+        if squeeze_channels < 1:
+            raise ValueError(f"squeeze_channels must be positive; got {squeeze_channels}")
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(channels, squeeze_channels, 1)
+        self.fc2 = nn.Conv2d(squeeze_channels, channels, 1)
+        self.activation = activation()
+        self.scale_activation = gate()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weights = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
+        return x * weights
+
+
+class StochasticDepth(nn.Module):
+    """Randomly drop a residual branch during training; the identity at evaluation.
+
+    Put it on the branch, before the addition: ``x + drop(branch(x))``. In training each
+    sample's branch (``mode="row"``) or the whole batch's (``mode="batch"``) is zeroed with
+    probability ``p`` and the survivors are scaled by ``1 / (1 - p)``, so the expected output
+    equals the evaluation output. Huang et al. 2016, "Deep Networks with Stochastic Depth",
+    https://arxiv.org/abs/1603.09382. Same semantics as ``torchvision.ops.StochasticDepth``.
+    """
+
+    def __init__(self, p: float, mode: str = "row") -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"drop probability p must be in [0, 1]; got {p}")
+        if mode not in ("row", "batch"):
+            raise ValueError(f"mode must be 'row' (per sample) or 'batch' (whole batch); got {mode!r}")
+        self.p, self.mode = p, mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = 1.0 - self.p
+        shape = (x.shape[0],) + (1,) * (x.dim() - 1) if self.mode == "row" else (1,) * x.dim()
+        mask = torch.empty(shape, dtype=x.dtype, device=x.device).bernoulli_(keep)
+        if keep > 0.0:
+            mask.div_(keep)
+        return x * mask
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, mode={self.mode!r}"
 
 
 def _inplace(activation: Callable[[], nn.Module]) -> nn.Module:
