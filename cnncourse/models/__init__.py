@@ -1,6 +1,9 @@
 """Every architecture of the course, one module per family, all in one registry."""
 from ._registry import check_input, get_model, list_models, register
 from .alexnet import AlexNet, alexnet, alexnet_paper, zfnet
+from .densenet import (
+    DenseBlock, DenseLayer, DenseNet, Transition, densenet121, densenet161, densenet169, densenet201, densenet264,
+)
 from .googlenet import GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux, googlenet
 from .lenet import LeNet5, lenet5
 from .resnet import (
@@ -10,7 +13,8 @@ from .resnet import (
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
 __all__ = [
-    "AlexNet", "BasicBlock", "Bottleneck", "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "LeNet5", "PreActBlock", "ResNet", "VGG", "alexnet",
+    "AlexNet", "BasicBlock", "Bottleneck", "DenseBlock", "DenseLayer", "DenseNet", "Transition",
+    "densenet121", "densenet161", "densenet169", "densenet201", "densenet264", "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "LeNet5", "PreActBlock", "ResNet", "VGG", "alexnet",
     "alexnet_paper", "check_input", "get_model", "googlenet", "lenet5", "list_models", "preact_resnet18", "register",
     "resnet18", "resnet20", "resnet34", "resnet50", "resnet56", "resnet101", "resnet152",
     "resnext50_32x4d", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
