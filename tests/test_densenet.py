@@ -7,6 +7,7 @@ import pytest
 import torch
 import torchvision
 
+from _equivalence import with_batchnorm_statistics
 from cnncourse import models
 from cnncourse.reference import assert_equivalent, num_params
 
@@ -19,9 +20,7 @@ def test_matches_torchvision(name: str, params: int) -> None:
     model = models.get_model(name)
     assert num_params(model) == params
     reference = getattr(torchvision.models, name)()
-    reference.train()  # non-trivial BatchNorm running statistics, so eval mode really compares them
-    with torch.no_grad():
-        reference(torch.randn(2, 3, 64, 64))
+    with_batchnorm_statistics(reference)
     assert_equivalent(model, reference, (1, 3, 64, 64))
 
 

@@ -7,16 +7,13 @@ import pytest
 import torch
 import torchvision
 
+from _equivalence import with_batchnorm_statistics
 from cnncourse import costs, models
 from cnncourse.reference import assert_equivalent, num_params
 
 
 def _trained_reference(aux_logits: bool) -> torch.nn.Module:
-    reference = torchvision.models.googlenet(aux_logits=aux_logits, init_weights=True)
-    reference.train()  # non-trivial BatchNorm running statistics, so eval mode really compares them
-    with torch.no_grad():
-        reference(torch.randn(2, 3, 64, 64))
-    return reference
+    return with_batchnorm_statistics(torchvision.models.googlenet(aux_logits=aux_logits, init_weights=True))
 
 
 @pytest.mark.parametrize("aux_logits, params", [(False, 6_624_904), (True, 13_004_888)])

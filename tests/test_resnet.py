@@ -8,6 +8,7 @@ import torch
 import torchvision
 from torch import nn
 
+from _equivalence import with_batchnorm_statistics
 from cnncourse import costs, models
 from cnncourse.reference import assert_equivalent, num_params
 
@@ -22,9 +23,7 @@ def test_matches_torchvision(name: str, params: int, gmacs: float) -> None:
     assert num_params(model) == params
     assert round(costs.count(model, (1, 3, 224, 224)).macs / 1e9, 3) == gmacs
     reference = getattr(torchvision.models, name)()
-    reference.train()  # non-trivial BatchNorm running statistics, so eval mode really compares them
-    with torch.no_grad():
-        reference(torch.randn(2, 3, 64, 64))
+    with_batchnorm_statistics(reference)
     assert_equivalent(model, reference, (1, 3, 64, 64))
 
 
