@@ -8,6 +8,11 @@ from collections.abc import Mapping
 from .. import costs
 
 
+# Hints for the two slips every MAC question invites.
+FLOPS_NOT_MACS = "that is the FLOP count (a MAC is one multiply plus one add = 2 FLOPs); give MACs."
+BIAS_ADDS_NOT_MACS = "the course counts weight MACs only; bias additions are not MACs."
+
+
 def check(answer: object, expected: float, *, hints: Mapping[float, str] = {},
           explanation: str = "", rel_tol: float = 0.0) -> bool:
     """Compare a numeric ``answer`` with ``expected``; print a verdict and, for known mistakes, a hint."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import costs
-from ._base import check
+from ._base import BIAS_ADDS_NOT_MACS, FLOPS_NOT_MACS, check
 
 __all__ = [
     "ex01_output_size",
@@ -39,8 +39,8 @@ def ex01_conv_macs(answer: object) -> bool:
     macs = costs.conv_macs(64, 128, 3, out)
     return check(answer, macs, hints={
         costs.conv_macs(64, 128, 3, 56): "MACs are counted per *output* position: the stride-2 output is 28×28.",
-        2 * macs: "that is the FLOP count (a MAC is one multiply plus one add = 2 FLOPs); give MACs.",
-        macs + 128 * out * out: "the course counts weight MACs only; bias additions are not MACs.",
+        2 * macs: FLOPS_NOT_MACS,
+        macs + 128 * out * out: BIAS_ADDS_NOT_MACS,
     }, explanation="3·3·64·128 weights, each used at 28·28 output positions.")
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import costs
-from ._base import check
+from ._base import BIAS_ADDS_NOT_MACS, FLOPS_NOT_MACS, check
 
 __all__ = [
     "ex02_conv1_output_size",
@@ -78,8 +78,8 @@ def ex02_zfnet_conv1_macs(answer: object) -> bool:
                                             "(⌊(224 + 2·1 − 7)/2⌋ + 1 = 110).",
         costs.conv_macs(3, 96, 7, costs.output_size(224, 7, padding=1)): "MACs are counted per *output* position: "
                                                                          "the stride-2 output is 110×110.",
-        2 * macs: "that is the FLOP count (a MAC is one multiply plus one add = 2 FLOPs); give MACs.",
-        macs + 96 * out * out: "the course counts weight MACs only; bias additions are not MACs.",
+        2 * macs: FLOPS_NOT_MACS,
+        macs + 96 * out * out: BIAS_ADDS_NOT_MACS,
     }, explanation=f"7·7·3·96 weights at 110·110 positions: {macs / alexnet_conv1:.1f}× AlexNet's conv1 "
                    f"({alexnet_conv1:,} MACs on 227×227). The smaller kernel costs less per position, "
                    f"but stride 2 instead of 4 gives 4× as many positions.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import costs
 from ..models.vgg import DEPTHS, WIDTHS
-from ._base import check
+from ._base import BIAS_ADDS_NOT_MACS, FLOPS_NOT_MACS, check
 
 __all__ = [
     "ex03_two_3x3_vs_5x5_params",
@@ -69,8 +69,8 @@ def ex03_conv3_2_macs(answer: object) -> bool:
         costs.conv_macs(256, 256, 3, costs.output_size(56, 3)): "VGG pads every 3×3 conv by 1, so the output "
                                                                 "stays 56×56 (not 54×54).",
         costs.conv_macs(256, 256, (3, 1), out): "a 3×3 kernel has 3·3 = 9 weights per input channel, not 3.",
-        2 * macs: "that is the FLOP count (a MAC is one multiply plus one add = 2 FLOPs); give MACs.",
-        macs + 256 * out * out: "the course counts weight MACs only; bias additions are not MACs.",
+        2 * macs: FLOPS_NOT_MACS,
+        macs + 256 * out * out: BIAS_ADDS_NOT_MACS,
     }, explanation=f"3·3·256·256 weights at 56·56 positions ≈ {macs / 1e9:.2f} G. conv2_2 (128 → 128 on "
                    f"112×112) costs {conv2_2:,}, the same: halving H and W while doubling C keeps "
                    f"9·HW·C² constant.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import costs
 from ..models.vgg import DEPTHS, WIDTHS
-from ._base import check, conv_bn_params
+from ._base import FLOPS_NOT_MACS, check, conv_bn_params
 
 __all__ = [
     "ex04_reduction_macs",
@@ -68,7 +68,7 @@ def ex04_reduction_macs(answer: object) -> bool:
         five: "add the cost of the 1×1 reduction itself: 480·16 weights, used at each of the 14·14 positions.",
         costs.conv_params(c_in, red, 1, bias=False) + costs.conv_params(red, out, 5, bias=False):
             "that is the number of weights; each one is used once at every one of the 14·14 output positions.",
-        2 * macs: "that is the FLOP count (a MAC is one multiply plus one add = 2 FLOPs); give MACs.",
+        2 * macs: FLOPS_NOT_MACS,
     }, explanation=f"480·16·14·14 = {reduce:,} for the 1×1 reduction + 5·5·16·48·14·14 = {five:,} for the "
                    f"5×5: {direct / macs:.1f}× fewer than the {direct:,} of one 5×5 convolution on all 480 "
                    f"channels.")
@@ -126,7 +126,7 @@ def ex04_stem_macs(answer: object) -> bool:
         conv1 + costs.conv_macs(64, 64, 1, floor_side) + costs.conv_macs(64, 192, 3, floor_side):
             "the stem's max-pools round up (ceil_mode=True): ⌈(112 − 3)/2⌉ + 1 = 56, not 55.",
         conv1 + conv3: "the 1×1 convolution conv2 (64 → 64) is part of the stem too.",
-        2 * macs: "that is the FLOP count (a MAC is one multiply plus one add = 2 FLOPs); give MACs.",
+        2 * macs: FLOPS_NOT_MACS,
     }, explanation=f"conv1 {conv1:,} + conv2 {conv2:,} + conv3 {conv3:,}. VGG-16's convolutions spend {vgg:,} "
                    f"MACs ({vgg / macs:.0f}×) to bring a 224×224 image down to 28×28.")
 

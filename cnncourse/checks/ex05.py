@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import costs
 from ..models.vgg import DEPTHS, WIDTHS
-from ._base import check, conv_bn_params
+from ._base import FLOPS_NOT_MACS, check, conv_bn_params
 
 __all__ = [
     "ex05_basic_block_params",
@@ -142,7 +142,7 @@ def ex05_v1_5_extra_macs(answer: object) -> bool:
         _bottleneck_macs(c_in, planes, size, strided_3x3_at_input=True) - _bottleneck_macs(
             c_in, planes, size, stride_in_3x3=False):
             "MACs are counted per *output* position: the strided 3×3 convolution outputs 28×28 in V1.5 too.",
-        2 * extra: "that is the FLOP count (a MAC is one multiply plus one add = 2 FLOPs); give MACs.",
+        2 * extra: FLOPS_NOT_MACS,
         sum(per_stage): "that is the first blocks of stages 2, 3 and 4 together; the question asks about "
                         "layer2[0] alone.",
     }, explanation=f"256·128·(56·56 − 28·28): the 1×1 convolution runs at 4× as many positions. The first "
