@@ -86,6 +86,16 @@ def batchnorm_params(channels: int) -> int:
     return 2 * channels
 
 
+def se_params(channels: int, ratio: int) -> int:
+    """Learnable parameters of a squeeze-and-excitation unit on ``channels`` with reduction ``ratio``.
+
+    Two fully connected layers C → C/r → C: 2·C·(C/r) weights (the SE paper's 2C²/r) plus
+    C/r + C biases (Hu et al. 2018, https://arxiv.org/abs/1709.01507, §4).
+    """
+    squeeze = max(1, channels // ratio)
+    return 2 * channels * squeeze + squeeze + channels
+
+
 def activation_bytes(shape: Sequence[int], bytes_per_element: int = 4) -> int:
     """Memory of one activation tensor (float32 by default)."""
     return prod(shape) * bytes_per_element

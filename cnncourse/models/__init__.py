@@ -10,6 +10,8 @@ from .resnet import (
     BasicBlock, Bottleneck, PreActBlock, ResNet, preact_resnet18, resnet18, resnet20, resnet34, resnet50,
     resnet56, resnet101, resnet152, resnext50_32x4d, wide_resnet50_2,
 )
+from .resnext import EarlyConcatenation, SplitTransformMerge, early_concatenation, split_transform_merge
+from .senet import se_resnet18, se_resnet34, se_resnet50, se_resnet101, se_resnet152, se_resnext50_32x4d
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "densenet121", "densenet161", "densenet169", "densenet201", "densenet264", "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "LeNet5", "PreActBlock", "ResNet", "VGG", "alexnet",
     "alexnet_paper", "check_input", "get_model", "googlenet", "lenet5", "list_models", "preact_resnet18", "register",
     "resnet18", "resnet20", "resnet34", "resnet50", "resnet56", "resnet101", "resnet152",
-    "resnext50_32x4d", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
+    "resnext50_32x4d", "EarlyConcatenation", "SplitTransformMerge", "early_concatenation", "split_transform_merge",
+    "se_resnet18", "se_resnet34", "se_resnet50", "se_resnet101", "se_resnet152", "se_resnext50_32x4d", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
     "vgg19", "vgg19_bn", "wide_resnet50_2", "zfnet",
 ]

@@ -25,12 +25,16 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ..layers import SqueezeExcite, StochasticDepth
 from ._registry import check_input, register
 
 __all__ = [
     "BasicBlock", "Bottleneck", "PreActBlock", "ResNet", "preact_resnet18", "resnet18", "resnet20",
     "resnet34", "resnet50", "resnet56", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2",
 ]
+
+SE_POSITIONS = ("standard", "pre", "post", "identity")
+
 
 def _shortcut(in_channels: int, out_channels: int, stride: int) -> nn.Module | None:
     """The projection shortcut (option B of the paper): 1×1 conv + BN where the shape changes."""
@@ -42,7 +46,48 @@ def _shortcut(in_channels: int, out_channels: int, stride: int) -> nn.Module | N
     )
 
 
-class BasicBlock(nn.Module):
+class _ResidualBlock(nn.Module):
+    """What BasicBlock and Bottleneck share: the shortcut, the sum, and two optional extras.
+
+    ``se_ratio=r`` adds a squeeze-and-excitation unit (C → C/r → C) at ``se_position``, one of
+    the integration designs of the SE paper's Fig. 5: ``"standard"`` (on the residual branch,
+    before the sum), ``"pre"`` (on the branch's input), ``"post"`` (after the sum and ReLU) or
+    ``"identity"`` (on the shortcut, parallel to the branch). ``drop_path=p`` drops the whole
+    residual branch of a training sample with probability p (stochastic depth). Neither adds
+    anything to the module when left at its default, so torchvision's weights still load.
+    """
+
+    def _add_shortcut_and_extras(self, in_channels: int, out_channels: int, stride: int, *, residual: bool,
+                                 se_ratio: int | None, se_position: str, drop_path: float) -> None:
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = _shortcut(in_channels, out_channels, stride) if residual else None
+        self.residual = residual
+        if se_position not in SE_POSITIONS:
+            raise ValueError(f"se_position must be one of {SE_POSITIONS}; got {se_position!r}")
+        if not residual and (se_position == "identity" or drop_path):
+            raise ValueError("se_position='identity' and drop_path need the shortcut; use residual=True")
+        self.se_position = se_position
+        self.se: SqueezeExcite | None = None
+        if se_ratio is not None:
+            channels = in_channels if se_position == "pre" else out_channels
+            self.se = SqueezeExcite(channels, max(1, channels // se_ratio))
+        self.drop_path = StochasticDepth(drop_path) if drop_path else None
+
+    def _se(self, x: torch.Tensor, position: str) -> torch.Tensor:
+        return self.se(x) if self.se is not None and self.se_position == position else x
+
+    def _merge(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """Residual branch output ``out`` + shortcut of the block input ``x``, then ReLU."""
+        out = self._se(out, "standard")
+        if self.residual:
+            if self.drop_path is not None:
+                out = self.drop_path(out)
+            shortcut = x if self.downsample is None else self.downsample(x)
+            out = out + self._se(shortcut, "identity")
+        return self._se(self.relu(out), "post")
+
+
+class BasicBlock(_ResidualBlock):
     """Two 3×3 convolutions plus the shortcut: ``relu(bn2(conv2(relu(bn1(conv1 x)))) + x)``.
 
     (B, in_channels, H, W) → (B, channels, H/stride, W/stride). ``residual=False`` drops the
@@ -52,27 +97,24 @@ class BasicBlock(nn.Module):
     expansion = 1
 
     def __init__(self, in_channels: int, channels: int, stride: int = 1, *, groups: int = 1,
-                 width_per_group: int = 64, residual: bool = True) -> None:
+                 width_per_group: int = 64, residual: bool = True, se_ratio: int | None = None,
+                 se_position: str = "standard", drop_path: float = 0.0) -> None:
         super().__init__()
         if groups != 1 or width_per_group != 64:
             raise ValueError("BasicBlock supports only groups=1 and width_per_group=64; use Bottleneck")
         self.conv1 = nn.Conv2d(in_channels, channels, 3, stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(channels)
-        self.relu = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(channels)
-        self.downsample = _shortcut(in_channels, channels, stride) if residual else None
-        self.residual = residual
+        self._add_shortcut_and_extras(in_channels, channels, stride, residual=residual, se_ratio=se_ratio,
+                                      se_position=se_position, drop_path=drop_path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        if self.residual:
-            out = out + (x if self.downsample is None else self.downsample(x))
-        return self.relu(out)
+        out = self.relu(self.bn1(self.conv1(self._se(x, "pre"))))
+        return self._merge(x, self.bn2(self.conv2(out)))
 
 
-class Bottleneck(nn.Module):
+class Bottleneck(_ResidualBlock):
     """1×1 reduce → 3×3 (strided, optionally grouped) → 1×1 expand ×4, plus the shortcut.
 
     (B, in_channels, H, W) → (B, 4·channels, H/stride, W/stride). The 3×3 convolution has
@@ -83,7 +125,8 @@ class Bottleneck(nn.Module):
     expansion = 4
 
     def __init__(self, in_channels: int, channels: int, stride: int = 1, *, groups: int = 1,
-                 width_per_group: int = 64, residual: bool = True) -> None:
+                 width_per_group: int = 64, residual: bool = True, se_ratio: int | None = None,
+                 se_position: str = "standard", drop_path: float = 0.0) -> None:
         super().__init__()
         width = int(channels * width_per_group / 64) * groups
         out_channels = channels * self.expansion
@@ -93,17 +136,13 @@ class Bottleneck(nn.Module):
         self.bn2 = nn.BatchNorm2d(width)
         self.conv3 = nn.Conv2d(width, out_channels, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(out_channels)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = _shortcut(in_channels, out_channels, stride) if residual else None
-        self.residual = residual
+        self._add_shortcut_and_extras(in_channels, out_channels, stride, residual=residual, se_ratio=se_ratio,
+                                      se_position=se_position, drop_path=drop_path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn1(self.conv1(self._se(x, "pre"))))
         out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        if self.residual:
-            out = out + (x if self.downsample is None else self.downsample(x))
-        return self.relu(out)
+        return self._merge(x, self.bn3(self.conv3(out)))
 
 
 class PreActBlock(nn.Module):
@@ -142,7 +181,10 @@ class ResNet(nn.Module):
     """Stem → ``layer1`` … ``layerN`` (one per entry of ``depths``) → global average pool → ``fc``.
 
     ``small_input=True`` is the CIFAR stem of the paper's §4.2: one 3×3 stride-1 convolution
-    and no max-pool, so a 32×32 image keeps its resolution in the first stage.
+    and no max-pool, so a 32×32 image keeps its resolution in the first stage. ``se_ratio`` puts a
+    squeeze-and-excitation unit in every block (SENet, see ``senet.py``); ``drop_path_rate`` is
+    stochastic depth's p_L, the drop probability of the last block, with block l of L dropped
+    with probability p_L · l / L (Huang et al. 2016, https://arxiv.org/abs/1603.09382).
     """
 
     def __init__(
@@ -158,10 +200,20 @@ class ResNet(nn.Module):
         residual: bool = True,
         zero_init_residual: bool = False,
         in_channels: int = 3,
+        se_ratio: int | None = None,
+        se_position: str = "standard",
+        drop_path_rate: float = 0.0,
     ) -> None:
         super().__init__()
         if len(depths) != len(widths):
             raise ValueError(f"depths {tuple(depths)} and widths {tuple(widths)} need one entry per stage")
+        if block is PreActBlock and (se_ratio is not None or drop_path_rate):
+            raise ValueError("se_ratio and drop_path_rate are available for BasicBlock and Bottleneck only")
+        if not 0.0 <= drop_path_rate < 1.0:
+            raise ValueError(f"drop_path_rate must be in [0, 1); got {drop_path_rate}")
+        extras: dict[str, object] = {}
+        if se_ratio is not None:
+            extras.update(se_ratio=se_ratio, se_position=se_position)
         stem = widths[0]
         if small_input:
             self.conv1 = nn.Conv2d(in_channels, stem, kernel_size=3, padding=1, bias=False)
@@ -172,13 +224,16 @@ class ResNet(nn.Module):
         self.bn1 = nn.Identity() if self.preact else nn.BatchNorm2d(stem)
         self.relu = nn.Identity() if self.preact else nn.ReLU(inplace=True)
         self.maxpool = nn.Identity() if small_input else nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        c_in = stem
+        c_in, index, total = stem, 0, sum(depths)
         for i, (depth, width) in enumerate(zip(depths, widths)):
             blocks = []
             for j in range(depth):
                 stride = 2 if i > 0 and j == 0 else 1
+                index += 1
+                if drop_path_rate:  # Huang et al.'s linear rule: block l of L is dropped with p_L · l / L
+                    extras["drop_path"] = drop_path_rate * index / total
                 blocks.append(block(c_in, width, stride, groups=groups, width_per_group=width_per_group,
-                                    residual=residual))
+                                    residual=residual, **extras))
                 c_in = width * block.expansion
             self.add_module(f"layer{i + 1}", nn.Sequential(*blocks))
         self.num_stages = len(depths)
