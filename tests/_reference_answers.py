@@ -19,6 +19,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnncourse import models
+from cnncourse.layers import SqueezeExcite, StochasticDepth
 
 
 def num_params(module: nn.Module) -> int:
@@ -660,6 +661,332 @@ def resnet50_v1() -> nn.Module:
     return model
 
 
+# ==== Exercises 06: Wide ResNet, ResNeXt, stochastic depth ==================================
+
+@functools.cache
+def resnext50_model() -> nn.Module:
+    return models.resnext50_32x4d().eval()
+
+
+@functools.cache
+def wide_resnet50_model() -> nn.Module:
+    return models.wide_resnet50_2().eval()
+
+
+def conv_weights(module: nn.Module) -> int:
+    """Convolution weights only (no biases, no BatchNorm): the count of the ResNeXt paper's Fig. 1."""
+    return sum(conv.weight.numel() for conv in convs_of(module))
+
+
+# ---- 1. a grouped 3×3 convolution ----------------------------------------------------------
+
+def resnext_grouped_conv() -> nn.Conv2d:
+    """ResNeXt-50's layer1[0].conv2: 128 → 128 channels, 32 groups."""
+    return resnext50_model().layer1[0].conv2
+
+
+def grouped_3x3_params() -> int:
+    return num_params(resnext_grouped_conv())
+
+
+# ---- 2. the template of Fig. 1 -------------------------------------------------------------
+
+def resnext_template() -> nn.Module:
+    """ResNeXt-50's layer1[1]: 256 → 32 paths of width 4 (one grouped 3×3) → 256, identity shortcut."""
+    return resnext50_model().layer1[1]
+
+
+def template_weights() -> int:
+    return conv_weights(resnext_template())
+
+
+# ---- 3. what WRN-50-2 adds to one bottleneck -----------------------------------------------
+
+def wrn_extra_params(stage: int = 3, index: int = 1) -> int:
+    """Parameters of WRN-50-2's ``layer{stage}[index]`` minus those of ResNet-50's."""
+    wide, narrow = (getattr(m, f"layer{stage}")[index] for m in (wide_resnet50_model(), resnet_model(50)))
+    return num_params(wide) - num_params(narrow)
+
+
+# ---- 4. cardinality at constant complexity (Table 2) ---------------------------------------
+
+def template(cardinality: int, d: int, *, dense: bool = False) -> nn.Module:
+    """The conv2 template 256 → C paths of width d → 256 as a course Bottleneck, on the meta device.
+
+    ``dense=True`` builds the slip: one dense 3×3 convolution of width C·d instead of C groups.
+    """
+    with torch.device("meta"):
+        if dense:
+            return models.Bottleneck(256, 64, width_per_group=cardinality * d)
+        return models.Bottleneck(256, 64, groups=cardinality, width_per_group=d)
+
+
+def closest_cardinality(d: int = 14, *, weights: Callable[[nn.Module], int] = conv_weights,
+                        dense: bool = False) -> int:
+    """The C whose template (counted by ``weights``) is closest to the weights of ResNet-50's layer1[1]."""
+    target = conv_weights(resnet_model(50).layer1[1])
+    return min(range(1, 65), key=lambda c: abs(weights(template(c, d, dense=dense)) - target))
+
+
+def one_by_one_weights(block: nn.Module) -> int:
+    """The slip of leaving the 3×3 out: the weights of the block's two 1×1 convolutions."""
+    return block.conv1.weight.numel() + block.conv3.weight.numel()
+
+
+def cardinality() -> int:
+    return closest_cardinality()
+
+
+# ---- 5. stochastic depth: expected active blocks -------------------------------------------
+
+@functools.cache
+def stochastic_depth_resnet(p_last: float = 0.5) -> nn.Module:
+    """The 110-layer CIFAR ResNet (3 stages of 18 basic blocks) with the linear rule, p_L = ``p_last``."""
+    return models.ResNet(models.BasicBlock, (18, 18, 18), widths=(16, 32, 64), num_classes=10, small_input=True,
+                         drop_path_rate=p_last)
+
+
+def stochastic_depth_modules() -> list[nn.Module]:
+    """Each block's StochasticDepth module (on its residual branch), first block first."""
+    model = stochastic_depth_resnet()
+    return [block.drop_path for stage in (model.layer1, model.layer2, model.layer3) for block in stage]
+
+
+def drop_probabilities() -> list[float]:
+    return [drop.p for drop in stochastic_depth_modules()]
+
+
+def expected_active_blocks() -> float:
+    return math.fsum(1 - p for p in drop_probabilities())
+
+
+def measured_survival(drop: nn.Module, samples: int = 200_000, seed: int = 0) -> float:
+    """Fraction of ``samples`` whose branch the StochasticDepth module ``drop`` keeps, in training mode."""
+    assert isinstance(drop, StochasticDepth)
+    torch.manual_seed(seed)
+    was_training = drop.training
+    try:
+        with torch.no_grad():
+            return (drop.train()(torch.ones(samples, 1)) != 0).float().mean().item()
+    finally:
+        drop.train(was_training)
+
+
+# ==== Exercises 07: DenseNet ================================================================
+
+@functools.cache
+def densenet121_model(compression: float = 0.5) -> nn.Module:
+    return models.densenet121(compression=compression).eval()
+
+
+@functools.cache
+def densenet_input_shapes(compression: float = 0.5) -> dict[str, torch.Size]:
+    """Module name → shape of what it receives, for every BatchNorm and the classifier, from one 224×224 image."""
+    model = densenet121_model(compression)
+    shapes: dict[str, torch.Size] = {}
+    handles = [m.register_forward_hook(lambda m, inputs, out, name=name: shapes.__setitem__(name, inputs[0].shape))
+               for name, m in model.named_modules() if isinstance(m, (nn.BatchNorm2d, nn.Linear))]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, 3, 224, 224))
+    finally:
+        for h in handles:
+            h.remove()
+    return shapes
+
+
+def layer_input(block: int = 3, layer: int = 10, compression: float = 0.5) -> torch.Size:
+    """What dense layer ``layer`` of block ``block`` reads (its first BatchNorm's input): (1, C, H, W)."""
+    return densenet_input_shapes(compression)[f"features.denseblock{block}.denselayer{layer}.norm1"]
+
+
+def dense_layer() -> nn.Module:
+    """DenseNet-121's features.denseblock3.denselayer10."""
+    return densenet121_model().features.denseblock3.denselayer10
+
+
+# ---- 1. channels entering a dense layer ----------------------------------------------------
+
+def layer_input_channels() -> int:
+    return layer_input()[1]
+
+
+# ---- 2. channels the classifier reads ------------------------------------------------------
+
+def final_channels(compression: float = 0.5) -> int:
+    return densenet_input_shapes(compression)["classifier"][1]
+
+
+def final_channels_growth_4k() -> int:
+    """The slip of growing by 4k = 128 per layer: a DenseNet-121 with k = 128 (bottleneck 1·k), on the meta device."""
+    with torch.device("meta"):
+        return models.DenseNet(4 * 32, (6, 12, 24, 16), 64, bn_size=1).classifier.in_features
+
+
+# ---- 3. parameters of a dense layer --------------------------------------------------------
+
+def dense_layer_params() -> int:
+    return num_params(dense_layer())
+
+
+def dense_layer_without_bottleneck() -> nn.Sequential:
+    """BN-ReLU-3×3 straight from the layer's input to k channels (DenseNet without its 'B')."""
+    layer = dense_layer()
+    return nn.Sequential(nn.BatchNorm2d(layer.conv1.in_channels), nn.ReLU(),
+                         nn.Conv2d(layer.conv1.in_channels, layer.conv2.out_channels, 3, padding=1, bias=False))
+
+
+def dense_layer_post_activation() -> nn.Sequential:
+    """The same convolutions with BatchNorm after each of them (conv-BN-ReLU), the slip of problem 3."""
+    layer = dense_layer()
+    return nn.Sequential(copy.deepcopy(layer.conv1), nn.BatchNorm2d(layer.conv1.out_channels), nn.ReLU(),
+                         copy.deepcopy(layer.conv2), nn.BatchNorm2d(layer.conv2.out_channels))
+
+
+# ---- 4. parameters of a transition ---------------------------------------------------------
+
+def transition3() -> nn.Module:
+    return densenet121_model().features.transition3
+
+
+def transition_params() -> int:
+    return num_params(transition3())
+
+
+# ---- 5. MACs of a dense layer --------------------------------------------------------------
+
+def dense_layer_flops() -> int:
+    x = torch.zeros(layer_input())
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        dense_layer()([x])  # a DenseLayer reads the list of the block's maps so far
+    return counter.get_total_flops()
+
+
+def dense_layer_macs() -> int:
+    flops = dense_layer_flops()
+    assert flops % 2 == 0
+    return flops // 2
+
+
+# ==== Exercises 08: SENet ===================================================================
+
+@functools.cache
+def se_resnet50_model(**variant: object) -> nn.Module:
+    return models.se_resnet50(**variant).eval()
+
+
+def se_units(model: nn.Module) -> list[nn.Module]:
+    return [m for m in model.modules() if isinstance(m, SqueezeExcite)]
+
+
+def fc_weights(se: nn.Module) -> int:
+    return se.fc1.weight.numel() + se.fc2.weight.numel()
+
+
+def bottlenecks(model: nn.Module) -> list[nn.Module]:
+    return [m for m in model.modules() if isinstance(m, models.Bottleneck)]
+
+
+def se_on(channels: int, ratio: int = 16) -> nn.Module:
+    """An SE unit C → C/r → C built from the course's layer."""
+    return SqueezeExcite(channels, channels // ratio)
+
+
+# ---- 1. one SE unit ------------------------------------------------------------------------
+
+def se_unit() -> nn.Module:
+    """The SE unit of SE-ResNet-50's layer1[0]: 256 channels, r = 16."""
+    return se_resnet50_model().layer1[0].se
+
+
+def se_unit_params() -> int:
+    return num_params(se_unit())
+
+
+# ---- 2. what SE adds to ResNet-50 ----------------------------------------------------------
+
+def se_overhead() -> int:
+    return num_params(se_resnet50_model()) - num_params(resnet_model(50))
+
+
+def se_overhead_on_inner_width() -> int:
+    """SE units on each bottleneck's inner width (its 3×3 convolution's channels) instead of its output."""
+    return sum(num_params(se_on(block.conv2.out_channels)) for block in bottlenecks(resnet_model(50)))
+
+
+# ---- 3. the MACs SE adds -------------------------------------------------------------------
+
+@functools.cache
+def model_flops_and_se_inputs(name: str) -> tuple[int, tuple[torch.Size, ...]]:
+    """FLOPs of ``resnet50`` or ``se_resnet50`` on one 224×224 image, and the shape each SE unit receives."""
+    model = se_resnet50_model() if name == "se_resnet50" else resnet_model(50)
+    shapes: list[torch.Size] = []
+    handles = [se.register_forward_hook(lambda m, inputs, out: shapes.append(inputs[0].shape))
+               for se in se_units(model)]
+    try:
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            model(torch.zeros(1, 3, 224, 224))
+    finally:
+        for h in handles:
+            h.remove()
+    return counter.get_total_flops(), tuple(shapes)
+
+
+def se_extra_flops() -> int:
+    return model_flops_and_se_inputs("se_resnet50")[0] - model_flops_and_se_inputs("resnet50")[0]
+
+
+def se_extra_macs() -> int:
+    flops = se_extra_flops()
+    assert flops % 2 == 0
+    return flops // 2
+
+
+def se_fcs_at_every_position() -> int:
+    """The slip: each SE unit's two FC layers (1×1 convolutions) applied at every position of its input map."""
+    total = 0
+    for se, shape in zip(se_units(se_resnet50_model()), model_flops_and_se_inputs("se_resnet50")[1]):
+        total += counted_macs(nn.Sequential(se.fc1, se.fc2), torch.zeros(shape))
+    return total
+
+
+def se_scaling_multiplies() -> int:
+    """One multiply per element of each map an SE unit scales."""
+    return sum(math.prod(shape) for shape in model_flops_and_se_inputs("se_resnet50")[1])
+
+
+# ---- 4. the reduction ratio for a 5% budget ------------------------------------------------
+
+def overhead_at_ratio(ratio: int) -> int:
+    with torch.device("meta"):
+        return num_params(models.se_resnet50(se_ratio=ratio)) - num_params(resnet_model(50))
+
+
+def smallest_ratio(overhead: Callable[[int], int] = overhead_at_ratio) -> int:
+    budget = 0.05 * num_params(resnet_model(50))
+    return min(r for r in (2, 4, 8, 16, 32, 64) if overhead(r) <= budget)
+
+
+def reduction_ratio() -> int:
+    return smallest_ratio()
+
+
+def inner_width_overhead_at_ratio(ratio: int) -> int:
+    return sum(num_params(se_on(block.conv2.out_channels, ratio)) for block in bottlenecks(resnet_model(50)))
+
+
+# ---- 5. the SE-PRE design ------------------------------------------------------------------
+
+@functools.cache
+def se_pre_unit() -> nn.Module:
+    """The SE unit of ``se_resnet50(se_position="pre").layer3[0]``."""
+    return se_resnet50_model(se_position="pre").layer3[0].se
+
+
+def se_pre_params() -> int:
+    return num_params(se_pre_unit())
+
+
 # The check function of each exercise → its reference answer.
 REFERENCE: dict[str, Callable[[], int | float]] = {
     "ex01_output_size": output_size,
@@ -692,4 +1019,19 @@ REFERENCE: dict[str, Callable[[], int | float]] = {
     "ex05_resnet50_convs": resnet50_convs,
     "ex05_cifar_depth": cifar_depth,
     "ex05_v1_5_extra_macs": v1_5_extra_macs,
+    "ex06_grouped_conv_params": grouped_3x3_params,
+    "ex06_template_weights": template_weights,
+    "ex06_wrn_extra_params": wrn_extra_params,
+    "ex06_cardinality": cardinality,
+    "ex06_expected_active_blocks": expected_active_blocks,
+    "ex07_layer_input_channels": layer_input_channels,
+    "ex07_final_channels": final_channels,
+    "ex07_dense_layer_params": dense_layer_params,
+    "ex07_transition_params": transition_params,
+    "ex07_dense_layer_macs": dense_layer_macs,
+    "ex08_se_unit_params": se_unit_params,
+    "ex08_se_overhead": se_overhead,
+    "ex08_se_extra_macs": se_extra_macs,
+    "ex08_reduction_ratio": reduction_ratio,
+    "ex08_se_pre_params": se_pre_params,
 }

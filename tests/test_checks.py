@@ -59,12 +59,27 @@ EXPECTED = {
     "ex05_resnet50_convs": 53,  # 1 + 3·16 + 4
     "ex05_cifar_depth": 110,  # 6·18 + 2
     "ex05_v1_5_extra_macs": 77_070_336,  # 256·128·(56² − 28²)
+    "ex06_grouped_conv_params": 4_608,  # 3·3·(128/32)·128
+    "ex06_template_weights": 70_144,  # 256·128 + 3·3·4·128 + 128·256 = 32·(256·4 + 3·3·4·4 + 4·256)
+    "ex06_wrn_extra_params": 2_294_784,  # (1024·512 + 9·512² + 512·1024 + 2·2048) − (… 256 … + 2·1536)
+    "ex06_cardinality": 8,  # 8·(256·14 + 9·14² + 14·256) = 71,456 ≈ 69,632
+    "ex06_expected_active_blocks": 40.25,  # 54 − 0.5·55/2
+    "ex07_layer_input_channels": 544,  # 256 + 9·32
+    "ex07_final_channels": 1024,  # 512 + 16·32
+    "ex07_dense_layer_params": 107_840,  # 2·544 + 544·128 + 2·128 + 9·128·32
+    "ex07_transition_params": 526_336,  # 2·1024 + 1024·512
+    "ex07_dense_layer_macs": 20_873_216,  # (544·128 + 9·128·32)·14·14
+    "ex08_se_unit_params": 8_464,  # (256·16 + 16) + (16·256 + 256)
+    "ex08_se_overhead": 2_530_992,  # Σ over 16 blocks of 2C²/16 + C/16 + C
+    "ex08_se_extra_macs": 2_514_944,  # Σ 2C²/16
+    "ex08_reduction_ratio": 32,  # 1,273,048 ≤ 5% of 25,557,032 < 2,530,992
+    "ex08_se_pre_params": 33_312,  # 2·512·32 + 32 + 512
 }
 
 
 def test_every_check_has_a_reference_answer_and_an_expected_value() -> None:
     assert sorted(CHECKS) == sorted(ref.REFERENCE) == sorted(EXPECTED)
-    assert {name[:4] for name in CHECKS} >= {"ex01", "ex02", "ex03", "ex04", "ex05"}
+    assert {name[:4] for name in CHECKS} >= {"ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07", "ex08"}
 
 
 # ---- (a) the reference answer, measured on real layers, passes -------------------------------
@@ -249,6 +264,91 @@ def test_exercises_05_describe_resnet() -> None:
     assert v15 - v1 == 3 * ref.v1_5_extra_macs() and round((v15 - v1) / 1e9, 2) == 0.23
 
 
+def test_exercises_06_describe_wide_resnext() -> None:
+    """The blocks the problems of exercises/06 describe are the ones in resnext50_32x4d() and wide_resnet50_2()."""
+    # Problem 1: ResNeXt-50's first 3×3 is 128 → 128 in 32 groups, without bias; a dense one has 32× the weights.
+    conv = ref.resnext_grouped_conv()
+    assert (conv.in_channels, conv.out_channels, conv.kernel_size, conv.groups, conv.bias) == (128, 128, (3, 3), 32,
+                                                                                               None)
+    assert ref.num_params(nn.Conv2d(128, 128, 3, bias=False)) == 32 * ref.grouped_3x3_params()
+    # Problem 2: layer1[1] is the template of Fig. 1 (right): 256 → 128 (32 groups) → 256, identity shortcut;
+    # form (a), 32 separate paths 256-4-4-256, holds the same weights; ResNet's 256-64-64-256 has 69,632.
+    template = ref.resnext_template()
+    assert [(c.in_channels, c.out_channels, c.groups) for c in ref.convs_of(template)] == [(256, 128, 1),
+                                                                                           (128, 128, 32),
+                                                                                           (128, 256, 1)]
+    assert template.downsample is None
+    assert ref.conv_weights(models.split_transform_merge(template)) == ref.template_weights()
+    assert ref.conv_weights(ref.bottleneck_block()) == 69_632
+    # Problem 3: WRN-50-2's layer3[1] doubles the inner width only; 68.9 M against 25.6 M parameters, 2.7×.
+    wide, narrow = ref.wide_resnet50_model().layer3[1], ref.resnet_model(50).layer3[1]
+    assert [(c.in_channels, c.out_channels) for c in ref.convs_of(wide)] == [(1024, 512), (512, 512), (512, 1024)]
+    assert [(c.in_channels, c.out_channels) for c in ref.convs_of(narrow)] == [(1024, 256), (256, 256), (256, 1024)]
+    assert wide.downsample is None and narrow.downsample is None
+    wrn, r50 = ref.num_params(ref.wide_resnet50_model()), ref.num_params(ref.resnet_model(50))
+    assert (round(wrn / 1e6, 1), round(r50 / 1e6, 1), round(wrn / r50, 1)) == (68.9, 25.6, 2.7)
+    # Problem 4: the rule reproduces every row of the ResNeXt paper's Table 2 (C, d) for ResNet-50's conv2.
+    assert [ref.closest_cardinality(d) for d in (64, 40, 24, 14, 4)] == [1, 2, 4, 8, 32]
+    # Problem 5: 54 blocks, p_l = 0.5·l/54; survival measured by running each block's StochasticDepth in training.
+    p = ref.drop_probabilities()
+    assert len(p) == 54 and p[-1] == 0.5 and p[0] == 0.5 / 54
+    measured = sum(ref.measured_survival(drop, seed=i) for i, drop in enumerate(ref.stochastic_depth_modules()))
+    assert abs(measured - ref.expected_active_blocks()) < 0.05
+    assert round(1 - ref.expected_active_blocks() / len(p), 2) == 0.25  # "about 25% less time"
+
+
+def test_exercises_07_describe_densenet() -> None:
+    """The layers the problems of exercises/07 describe are the ones in densenet121(), and the table in ex07 is its."""
+    model = ref.densenet121_model()
+    blocks = [getattr(model.features, f"denseblock{i}") for i in (1, 2, 3, 4)]
+    assert tuple(len(b) for b in blocks) == checks.ex07._DENSENET121
+    assert model.features.conv0.out_channels == checks.ex07._STEM
+    assert {layer.conv2.out_channels for b in blocks for layer in b.values()} == {checks.ex07._GROWTH}
+    assert {layer.conv1.out_channels for b in blocks for layer in b.values()} == {4 * checks.ex07._GROWTH}
+    # The blocks work on 56, 28, 14 and 7 pixels; problem 1's layer reads 544×14×14.
+    assert tuple(ref.layer_input(i, 1)[-1] for i in (1, 2, 3, 4)) == checks.ex07._BLOCK_SIZES
+    assert ref.layer_input() == (1, 544, 14, 14)
+    # Problem 3: pre-activation, no conv bias; the 1×1 holds 65% of the layer's parameters.
+    layer = ref.dense_layer()
+    assert (layer.norm1.num_features, layer.conv1.bias, layer.conv2.bias) == (544, None, None)
+    assert round(layer.conv1.weight.numel() / ref.dense_layer_params(), 2) == 0.65
+    # Problem 4: transition3 is BN(1024)-ReLU-1×1 1024 → 512-2×2 average pool (no parameters).
+    t3 = ref.transition3()
+    assert (t3.norm.num_features, t3.conv.in_channels, t3.conv.out_channels) == (1024, 1024, 512)
+    assert ref.num_params(t3.pool) == 0
+    # Problem 2: the classifier reads the last block's 1024 channels: 1,025,000 parameters.
+    assert ref.final_channels() == model.classifier.in_features and ref.num_params(model.classifier) == 1_025_000
+
+
+def test_exercises_08_describe_senet() -> None:
+    """The units the problems of exercises/08 describe are the ones in se_resnet50(), and the explanations hold."""
+    se50, r50 = ref.se_resnet50_model(), ref.resnet_model(50)
+    # Problem 1: layer1[0]'s unit gates its 256 output channels (56×56), 256 → 16 → 256 with biases.
+    se = ref.se_unit()
+    assert (se.fc1.in_channels, se.fc1.out_channels, se.fc2.out_channels) == (256, 16, 256)
+    assert se.fc1.bias is not None and se.fc2.bias is not None
+    assert ref.input_of(se50, se) == (1, 256, 56, 56)
+    # Problem 2: one unit per bottleneck; they are all SE adds; the last stage's three hold 62%; ~28.1 M in all.
+    units = ref.se_units(se50)
+    assert len(units) == len(ref.bottlenecks(r50)) == 16
+    assert sum(ref.num_params(u) for u in units) == ref.se_overhead()
+    assert round(sum(ref.num_params(b.se) for b in se50.layer4) / ref.se_overhead(), 2) == 0.62
+    assert round(ref.num_params(se50) / 1e6, 1) == 28.1
+    # Problem 3: ResNet-50 counts 4.1 GMACs; SE adds 0.06% of that.
+    r50_macs = ref.model_flops_and_se_inputs("resnet50")[0] // 2
+    assert round(r50_macs / 1e9, 1) == 4.1 and round(100 * ref.se_extra_macs() / r50_macs, 2) == 0.06
+    # Problem 4: r = 32 fits 5% (4.98%), r = 16 does not (9.9%).
+    budget = 0.05 * ref.num_params(r50)
+    assert ref.overhead_at_ratio(32) <= budget < ref.overhead_at_ratio(16)
+    assert round(ref.overhead_at_ratio(16) / ref.num_params(r50), 3) == 0.099
+    # Problem 5: SE-PRE's unit in layer3[0] gates the block's 512×28×28 input; the standard one its
+    # 1024×14×14 output.
+    pre = ref.se_resnet50_model(se_position="pre")
+    assert ref.input_of(pre, pre.layer3[0].se) == (1, 512, 28, 28)
+    assert ref.input_of(se50, se50.layer3[0].se) == (1, 1024, 14, 14)
+    assert round(ref.se_pre_params() / ref.num_params(se50.layer3[0].se), 2) == 0.25
+
+
 # ---- (b) each typical wrong answer named in a hint gets that hint ------------------------------
 
 def _macs_plus_bias_additions() -> int:
@@ -377,6 +477,32 @@ def _cifar_one_conv_per_block() -> int:
     model = ref.cifar_resnet()
     blocks = sum(len(getattr(model, f"layer{i}")) for i in (1, 2, 3))
     return len([model.conv1]) + blocks + len(ref.linears_of(model))
+
+
+def _template_one_group() -> int:
+    """The template's weights with only one group of its grouped 3×3 counted."""
+    conv2 = ref.resnext_template().conv2
+    return ref.template_weights() - conv2.weight.numel() + conv2.weight[:conv2.out_channels // conv2.groups].numel()
+
+
+def _drop_probabilities_from_zero() -> float:
+    """Σ (1 − p) with the blocks numbered from 0: each block gets the previous block's drop probability."""
+    p = ref.drop_probabilities()
+    return math.fsum(1 - q for q in [0.0, *p[:-1]])
+
+
+def _dense_layer_macs_with_k_bottleneck() -> int:
+    """Problem 5's layer with a 1×1 convolution to k (instead of 4k) channels."""
+    layer = ref.dense_layer()
+    k = layer.conv2.out_channels
+    slip = nn.Sequential(nn.Conv2d(layer.conv1.in_channels, k, 1, bias=False),
+                         nn.Conv2d(k, k, 3, padding=1, bias=False))
+    return ref.counted_macs(slip, torch.zeros(ref.layer_input()))
+
+
+def _transition_bn_on_output() -> int:
+    conv = ref.transition3().conv
+    return conv.weight.numel() + ref.num_params(nn.BatchNorm2d(conv.out_channels))
 
 
 WRONG: list[tuple[str, str, Callable[[], int | float], str]] = [
@@ -643,6 +769,132 @@ WRONG: list[tuple[str, str, Callable[[], int | float], str]] = [
      "that is the FLOP count"),
     ("ex05_v1_5_extra_macs", "three_blocks", lambda: sum(ref.v1_5_extra_macs(s) for s in (2, 3, 4)),
      "stages 2, 3 and 4 together"),
+    # ---- exercises 06
+    ("ex06_grouped_conv_params", "dense", lambda: ref.num_params(
+        nn.Conv2d(ref.resnext_grouped_conv().in_channels, ref.resnext_grouped_conv().out_channels, 3, bias=False)),
+     "that is a dense 3×3 convolution"),
+    ("ex06_grouped_conv_params", "conv_bias", lambda: ref.num_params(ref.with_conv_biases(ref.resnext_grouped_conv())),
+     "convolutions have no bias (bias=False)"),
+    ("ex06_grouped_conv_params", "one_group", lambda: ref.num_params(nn.Conv2d(
+        ref.resnext_grouped_conv().in_channels // ref.resnext_grouped_conv().groups,
+        ref.resnext_grouped_conv().out_channels // ref.resnext_grouped_conv().groups, 3, bias=False)),
+     "that is one group"),
+    ("ex06_template_weights", "resnet", lambda: ref.conv_weights(ref.bottleneck_block()),
+     "that is the ResNet bottleneck 256-64-64-256"),
+    ("ex06_template_weights", "dense_3x3", lambda: ref.conv_weights(ref.template(32, 4, dense=True)),
+     "the 3×3 convolution is grouped"),
+    ("ex06_template_weights", "bn_counted", lambda: ref.num_params(ref.resnext_template()),
+     "counts convolution weights only"),
+    ("ex06_template_weights", "one_group", _template_one_group,
+     "that counts one group of the 3×3"),
+    ("ex06_wrn_extra_params", "no_bn",
+     lambda: ref.conv_weights(ref.wide_resnet50_model().layer3[1]) - ref.conv_weights(ref.resnet_model(50).layer3[1]),
+     "the BatchNorms after the two widened convolutions grow too"),
+    ("ex06_wrn_extra_params", "whole_block", lambda: ref.num_params(ref.wide_resnet50_model().layer3[1]),
+     "that is the whole widened block"),
+    ("ex06_wrn_extra_params", "doubled", lambda: ref.num_params(ref.resnet_model(50).layer3[1]),
+     "grow 4-fold, not 2-fold"),
+    ("ex06_wrn_extra_params", "3x3_only",
+     lambda: (ref.wide_resnet50_model().layer3[1].conv2.weight.numel()
+              - ref.resnet_model(50).layer3[1].conv2.weight.numel()),
+     "the two 1×1 convolutions grow too"),
+    ("ex06_cardinality", "no_3x3", lambda: ref.closest_cardinality(weights=ref.one_by_one_weights),
+     "count the 3×3 convolutions too"),
+    ("ex06_cardinality", "dense_3x3", lambda: ref.closest_cardinality(dense=True),
+     "the 3×3 is grouped"),
+    ("ex06_cardinality", "resnext50", lambda: ref.resnext_grouped_conv().groups,
+     "ResNeXt-50's cardinality"),
+    ("ex06_expected_active_blocks", "uniform",
+     lambda: math.fsum(1 - max(ref.drop_probabilities()) for _ in ref.drop_probabilities()),
+     "that is the uniform rule"),
+    ("ex06_expected_active_blocks", "dropped", lambda: math.fsum(ref.drop_probabilities()),
+     "expected number of *dropped* blocks"),
+    ("ex06_expected_active_blocks", "from_zero", _drop_probabilities_from_zero,
+     "the first block is l = 1"),
+    ("ex06_expected_active_blocks", "test_time", lambda: float(len(ref.drop_probabilities())),
+     "that is the depth at test time"),
+    # ---- exercises 07
+    ("ex07_layer_input_channels", "off_by_one", lambda: ref.layer_input(3, 11)[1],
+     "the outputs of the l − 1 = 9 layers before it"),
+    ("ex07_layer_input_channels", "no_compression", lambda: ref.layer_input(compression=1.0)[1],
+     "each transition halves the channels"),
+    ("ex07_layer_input_channels", "no_block_input", lambda: ref.layer_input_channels() - ref.layer_input(3, 1)[1],
+     "the block's own input (256 channels)"),
+    ("ex07_final_channels", "no_compression", lambda: ref.final_channels(compression=1.0),
+     "each transition halves the channels"),
+    ("ex07_final_channels", "block4_input", lambda: ref.layer_input(4, 1)[1],
+     "that is what enters block 4"),
+    ("ex07_final_channels", "growth_4k", ref.final_channels_growth_4k,
+     "each layer adds k = 32 channels"),
+    ("ex07_dense_layer_params", "no_bn", lambda: ref.conv_weights(ref.dense_layer()),
+     "preceded by a BatchNorm"),
+    ("ex07_dense_layer_params", "conv_bias", lambda: ref.num_params(ref.with_conv_biases(ref.dense_layer())),
+     "convolutions have no bias (bias=False)"),
+    ("ex07_dense_layer_params", "buffers_counted",
+     lambda: ref.dense_layer_params() + ref.bn_buffer_numel(ref.dense_layer()),
+     "running mean and variance are buffers"),
+    ("ex07_dense_layer_params", "no_bottleneck", lambda: ref.num_params(ref.dense_layer_without_bottleneck()),
+     "DenseNet-B layers start with a 1×1 convolution"),
+    ("ex07_dense_layer_params", "post_activation", lambda: ref.num_params(ref.dense_layer_post_activation()),
+     "the layer is pre-activation"),
+    ("ex07_transition_params", "no_bn", lambda: ref.transition3().conv.weight.numel(),
+     "starts with a BatchNorm over its 1024 input channels"),
+    ("ex07_transition_params", "bn_on_output", _transition_bn_on_output,
+     "the BatchNorm comes first"),
+    ("ex07_transition_params", "conv_bias", lambda: ref.num_params(ref.with_conv_biases(ref.transition3())),
+     "convolution has no bias (bias=False)"),
+    ("ex07_transition_params", "no_compression",
+     lambda: ref.num_params(models.Transition(ref.transition3().conv.in_channels, ref.transition3().conv.in_channels)),
+     "the transition compresses"),
+    ("ex07_transition_params", "buffers_counted",
+     lambda: ref.transition_params() + ref.bn_buffer_numel(ref.transition3()),
+     "running mean and variance are buffers"),
+    ("ex07_dense_layer_macs", "flops", ref.dense_layer_flops,
+     "that is the FLOP count"),
+    ("ex07_dense_layer_macs", "3x3_only",
+     lambda: ref.counted_macs(ref.dense_layer().conv2,
+                              torch.zeros(1, ref.dense_layer().conv2.in_channels, *ref.layer_input()[-2:])),
+     "add the 1×1 convolution"),
+    ("ex07_dense_layer_macs", "1x1_only",
+     lambda: ref.counted_macs(ref.dense_layer().conv1, torch.zeros(ref.layer_input())),
+     "add the 3×3 convolution"),
+    ("ex07_dense_layer_macs", "bottleneck_k", _dense_layer_macs_with_k_bottleneck,
+     "outputs 4k = 128 channels, not k = 32"),
+    # ---- exercises 08
+    ("ex08_se_unit_params", "no_biases", lambda: ref.fc_weights(ref.se_unit()),
+     "the paper's 2C²/r, which leaves out the biases"),
+    ("ex08_se_unit_params", "one_fc", lambda: ref.num_params(ref.se_unit().fc1),
+     "two fully connected layers"),
+    ("ex08_se_unit_params", "no_reduction", lambda: ref.num_params(ref.se_on(ref.se_unit().fc1.in_channels, 1)),
+     "reduces the channels r-fold"),
+    ("ex08_se_overhead", "weights_only", lambda: sum(ref.fc_weights(u) for u in ref.se_units(ref.se_resnet50_model())),
+     "the paper's formula, which leaves out"),
+    ("ex08_se_overhead", "inner_width", ref.se_overhead_on_inner_width,
+     "4× the width of its 3×3 convolution"),
+    ("ex08_se_overhead", "one_per_stage",
+     lambda: sum(ref.num_params(getattr(ref.se_resnet50_model(), f"layer{i}")[0].se) for i in (1, 2, 3, 4)),
+     "not one per stage"),
+    ("ex08_se_overhead", "whole_model", lambda: ref.num_params(ref.se_resnet50_model()),
+     "that is all of SE-ResNet-50"),
+    ("ex08_se_extra_macs", "flops", ref.se_extra_flops,
+     "that is the FLOP count"),
+    ("ex08_se_extra_macs", "bias_adds", ref.se_overhead,
+     "bias additions are not MACs"),
+    ("ex08_se_extra_macs", "every_position", ref.se_fcs_at_every_position,
+     "act once per image"),
+    ("ex08_se_extra_macs", "scaling", lambda: ref.se_extra_macs() + ref.se_scaling_multiplies(),
+     "an elementwise product"),
+    ("ex08_reduction_ratio", "default", lambda: ref.se_unit().fc1.in_channels // ref.se_unit().fc1.out_channels,
+     "the paper's default"),
+    ("ex08_reduction_ratio", "inner_width", lambda: ref.smallest_ratio(ref.inner_width_overhead_at_ratio),
+     "4× the width of its 3×3 convolution"),
+    ("ex08_se_pre_params", "standard", lambda: ref.num_params(ref.se_resnet50_model().layer3[0].se),
+     "that is the standard design's unit"),
+    ("ex08_se_pre_params", "inner_width",
+     lambda: ref.num_params(ref.se_on(ref.se_resnet50_model().layer3[0].conv2.out_channels)),
+     "is the width of the block's 3×3 convolution"),
+    ("ex08_se_pre_params", "no_biases", lambda: ref.fc_weights(ref.se_pre_unit()),
+     "have biases too"),
 ]
 
 WRONG_VALUES: dict[str, dict[str, int | float]] = {  # what the measured mistakes come to
@@ -689,6 +941,27 @@ WRONG_VALUES: dict[str, dict[str, int | float]] = {  # what the measured mistake
                          "projections_counted": 112},
     "ex05_v1_5_extra_macs": {"sign": -77_070_336, "v1_5_conv1_only": 102_760_448, "3x3_at_input": 423_886_848,
                              "flops": 154_140_672, "three_blocks": 231_211_008},
+    "ex06_grouped_conv_params": {"dense": 147_456, "conv_bias": 4_736, "one_group": 144},
+    "ex06_template_weights": {"resnet": 69_632, "dense_3x3": 212_992, "bn_counted": 71_168, "one_group": 65_680},
+    "ex06_wrn_extra_params": {"no_bn": 2_293_760, "whole_block": 3_411_968, "doubled": 1_117_184,
+                              "3x3_only": 1_769_472},
+    "ex06_cardinality": {"no_3x3": 10, "dense_3x3": 5, "resnext50": 32},
+    "ex06_expected_active_blocks": {"uniform": 27.0, "dropped": 13.75, "from_zero": 40.75, "test_time": 54.0},
+    "ex07_layer_input_channels": {"off_by_one": 576, "no_compression": 928, "no_block_input": 288},
+    "ex07_final_channels": {"no_compression": 1_920, "block4_input": 512, "growth_4k": 4_072},
+    "ex07_dense_layer_params": {"no_bn": 106_496, "conv_bias": 108_000, "buffers_counted": 109_184,
+                                "no_bottleneck": 157_760, "post_activation": 106_816},
+    "ex07_transition_params": {"no_bn": 524_288, "bn_on_output": 525_312, "conv_bias": 526_848,
+                               "no_compression": 1_050_624, "buffers_counted": 528_384},
+    "ex07_dense_layer_macs": {"flops": 41_746_432, "3x3_only": 7_225_344, "1x1_only": 13_647_872,
+                              "bottleneck_k": 5_218_304},
+    "ex08_se_unit_params": {"no_biases": 8_192, "one_fc": 4_112, "no_reduction": 131_584},
+    "ex08_se_overhead": {"weights_only": 2_514_944, "inner_width": 161_196, "one_per_stage": 700_400,
+                         "whole_model": 28_088_024},
+    "ex08_se_extra_macs": {"flops": 5_029_888, "bias_adds": 2_530_992, "every_position": 411_041_792,
+                           "scaling": 8_034_304},
+    "ex08_reduction_ratio": {"default": 16, "inner_width": 2},
+    "ex08_se_pre_params": {"standard": 132_160, "inner_width": 8_464, "no_biases": 32_768},
 }
 
 

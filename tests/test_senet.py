@@ -122,12 +122,13 @@ def test_a_dropped_residual_branch_leaves_only_the_shortcut() -> None:
     assert 16 < sum(dropped) < 48  # about half of the 64 samples
 
 
-def test_se_adds_a_quarter_percent_to_resnet50s_macs() -> None:
+def test_se_adds_only_its_fc_weights_to_resnet50s_macs() -> None:
     # Hu et al. 2018, Table 2: ResNet-50 3.86 GFLOPs, SE-ResNet-50 3.87 (their FLOPs are MACs, V1 strides).
-    # The SE units' only MACs are their two fully connected layers: 2C²/r per block, 2,514,944 in all.
+    # The SE units' only MACs are their two fully connected layers: 2C²/r per block, 2,514,944 in all,
+    # +0.06%; the paper's larger 0.26% must count element-wise work too (chapter 08 compares conventions).
     se, plain = (costs.count(models.get_model(n), (1, 3, 224, 224)).macs for n in ("se_resnet50", "resnet50"))
     assert se - plain == 2_514_944
-    assert (se - plain) / plain < 0.0026 and round((se - plain) / 1e9, 2) <= 0.01
+    assert 0.0006 < (se - plain) / plain < 0.0007
 
 
 def test_se_resnet_input_errors() -> None:

@@ -18,5 +18,11 @@ from .ex04 import *  # noqa: F403
 from .ex04 import __all__ as _ex04
 from .ex05 import *  # noqa: F403
 from .ex05 import __all__ as _ex05
+from .ex06 import *  # noqa: F403
+from .ex06 import __all__ as _ex06
+from .ex07 import *  # noqa: F403
+from .ex07 import __all__ as _ex07
+from .ex08 import *  # noqa: F403
+from .ex08 import __all__ as _ex08
 
-__all__ = ["check", *_ex01, *_ex02, *_ex03, *_ex04, *_ex05]
+__all__ = ["check", *_ex01, *_ex02, *_ex03, *_ex04, *_ex05, *_ex06, *_ex07, *_ex08]
