@@ -24,7 +24,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .resnet import Bottleneck
+from .resnet import Bottleneck, _shortcut
 
 __all__ = ["EarlyConcatenation", "SplitTransformMerge", "early_concatenation", "split_transform_merge"]
 
@@ -44,8 +44,7 @@ class _Forms(nn.Module):
         super().__init__()
         self.paths = nn.ModuleList(_path(in_channels, d, stride) for _ in range(cardinality))
         self.bn = nn.BatchNorm2d(out_channels)
-        self.downsample = (None if stride == 1 and in_channels == out_channels else nn.Sequential(
-            nn.Conv2d(in_channels, out_channels, 1, stride, bias=False), nn.BatchNorm2d(out_channels)))
+        self.downsample = _shortcut(in_channels, out_channels, stride)  # the grouped block's own shortcut
         self.relu = nn.ReLU(inplace=True)
 
     def merge(self, x: torch.Tensor) -> torch.Tensor:
