@@ -123,6 +123,19 @@ class StochasticDepth(nn.Module):
         return f"p={self.p}, mode={self.mode!r}"
 
 
+def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
+    """Round a channel count to the nearest multiple of ``divisor``, but never more than 10% down.
+
+    MobileNetV2 and EfficientNet scale widths by a real multiplier and then round, because
+    hardware runs multiples of 8 channels fastest. Rounding to nearest can lose up to half a
+    divisor; when that would cut more than 10% of ``value`` the next multiple up is used.
+    This is the rule of the TensorFlow reference code and of torchvision (``_make_divisible``).
+    """
+    min_value = divisor if min_value is None else min_value
+    rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
 def _inplace(activation: Callable[[], nn.Module]) -> nn.Module:
     """Build the activation in place when it supports it (saves one activation map)."""
     try:

@@ -145,3 +145,14 @@ def test_saved_activation_bytes_measures_autograd() -> None:
     model = nn.Sequential(nn.Linear(100, 50), nn.ReLU(), nn.Linear(50, 10))
     x = torch.randn(8, 100)
     assert costs.saved_activation_bytes(model, x) == 4 * (8 * 100 + 8 * 50)
+
+
+@pytest.mark.parametrize("name, size", [("lenet5", 32), ("resnet18", 64), ("googlenet", 96), ("densenet121", 64)])
+def test_macs_on_the_meta_device_equal_the_counted_forward_pass(name: str, size: int) -> None:
+    channels = 1 if name == "lenet5" else 3
+    model = models.get_model(name)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    shape = (1, channels, size, size)
+    assert costs.macs(model, shape) == costs.count(model, shape).macs
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # the model is untouched
+    assert next(model.parameters()).device.type == "cpu"

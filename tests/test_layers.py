@@ -1,4 +1,4 @@
-"""Shared layers: SqueezeExcite and StochasticDepth against torchvision's and against their definitions."""
+"""Shared layers: SqueezeExcite, StochasticDepth and make_divisible against torchvision's and their definitions."""
 from __future__ import annotations
 
 import pytest
@@ -6,7 +6,7 @@ import torch
 import torchvision
 from torch import nn
 
-from cnncourse.layers import SqueezeExcite, StochasticDepth
+from cnncourse.layers import SqueezeExcite, StochasticDepth, make_divisible
 from cnncourse.reference import num_params
 
 
@@ -71,3 +71,11 @@ def test_stochastic_depth_edge_cases_and_errors() -> None:
     with pytest.raises(ValueError, match="mode must be"):
         StochasticDepth(0.1, mode="sample")
     assert "p=0.2" in repr(nn.Sequential(StochasticDepth(0.2)))
+
+
+@pytest.mark.parametrize("value", [3.0, 8.0, 12.0, 19.2, 35.2, 44.8, 100.0, 1280 * 1.4, 0.5 * 32])
+def test_make_divisible_matches_torchvision(value: float) -> None:
+    from torchvision.models._utils import _make_divisible
+
+    assert make_divisible(value) == _make_divisible(value, 8)
+    assert make_divisible(value) % 8 == 0 and make_divisible(value) >= 0.9 * value

@@ -4,8 +4,13 @@ from .alexnet import AlexNet, alexnet, alexnet_paper, zfnet
 from .densenet import (
     DenseBlock, DenseLayer, DenseNet, Transition, densenet121, densenet161, densenet169, densenet201, densenet264,
 )
+from .efficientnet import (
+    EfficientNet, MBConv, efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4,
+    efficientnet_b5, efficientnet_b6, efficientnet_b7,
+)
 from .googlenet import GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux, googlenet
 from .lenet import LeNet5, lenet5
+from .mobilenet import DepthwiseSeparable, InvertedResidual, MobileNetV1, MobileNetV2, mobilenet_v1, mobilenet_v2
 from .resnet import (
     BasicBlock, Bottleneck, PreActBlock, ResNet, preact_resnet18, resnet18, resnet20, resnet34, resnet50,
     resnet56, resnet101, resnet152, resnext50_32x4d, wide_resnet50_2,
@@ -16,6 +21,9 @@ from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, 
 
 __all__ = [
     "AlexNet", "BasicBlock", "Bottleneck", "DenseBlock", "DenseLayer", "DenseNet", "Transition",
+    "DepthwiseSeparable", "EfficientNet", "InvertedResidual", "MBConv", "MobileNetV1", "MobileNetV2",
+    "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3", "efficientnet_b4",
+    "efficientnet_b5", "efficientnet_b6", "efficientnet_b7", "mobilenet_v1", "mobilenet_v2",
     "densenet121", "densenet161", "densenet169", "densenet201", "densenet264", "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "LeNet5", "PreActBlock", "ResNet", "VGG", "alexnet",
     "alexnet_paper", "check_input", "get_model", "googlenet", "lenet5", "list_models", "preact_resnet18", "register",
     "resnet18", "resnet20", "resnet34", "resnet50", "resnet56", "resnet101", "resnet152",
