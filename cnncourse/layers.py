@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -121,6 +122,33 @@ class StochasticDepth(nn.Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, mode={self.mode!r}"
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels of each pixel of a (B, C, H, W) map (ConvNeXt's norm).
+
+    ``nn.LayerNorm(C)`` normalises the last dimension, so the map is moved to channels-last,
+    normalised and moved back. Same as torchvision's ``convnext.LayerNorm2d``.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)  # (B, H, W, C)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)  # (B, C, H, W)
+
+
+class Permute(nn.Module):
+    """Reorder a tensor's dimensions, e.g. ``Permute(0, 2, 3, 1)``: (B, C, H, W) → (B, H, W, C)."""
+
+    def __init__(self, *dims: int) -> None:
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.permute(*self.dims)
+
+    def extra_repr(self) -> str:
+        return f"dims={self.dims}"
 
 
 def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:

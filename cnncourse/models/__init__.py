@@ -1,6 +1,7 @@
 """Every architecture of the course, one module per family, all in one registry."""
 from ._registry import check_input, get_model, list_models, register
 from .alexnet import AlexNet, alexnet, alexnet_paper, zfnet
+from .convnext import ConvNeXt, ConvNeXtBlock, convnext_base, convnext_large, convnext_small, convnext_tiny
 from .densenet import (
     DenseBlock, DenseLayer, DenseNet, Transition, densenet121, densenet161, densenet169, densenet201, densenet264,
 )
@@ -21,6 +22,7 @@ from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, 
 
 __all__ = [
     "AlexNet", "BasicBlock", "Bottleneck", "DenseBlock", "DenseLayer", "DenseNet", "Transition",
+    "ConvNeXt", "ConvNeXtBlock", "convnext_base", "convnext_large", "convnext_small", "convnext_tiny",
     "DepthwiseSeparable", "EfficientNet", "InvertedResidual", "MBConv", "MobileNetV1", "MobileNetV2",
     "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3", "efficientnet_b4",
     "efficientnet_b5", "efficientnet_b6", "efficientnet_b7", "mobilenet_v1", "mobilenet_v2",
