@@ -19,6 +19,7 @@ from .resnet import (
 from .resnext import EarlyConcatenation, SplitTransformMerge, early_concatenation, split_transform_merge
 from .senet import se_resnet18, se_resnet34, se_resnet50, se_resnet101, se_resnet152, se_resnext50_32x4d
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
+from .vit import VisionTransformer, vit_b_16, vit_b_32
 
 __all__ = [
     "AlexNet", "BasicBlock", "Bottleneck", "DenseBlock", "DenseLayer", "DenseNet", "Transition",
@@ -31,5 +32,5 @@ __all__ = [
     "resnet18", "resnet20", "resnet34", "resnet50", "resnet56", "resnet101", "resnet152",
     "resnext50_32x4d", "EarlyConcatenation", "SplitTransformMerge", "early_concatenation", "split_transform_merge",
     "se_resnet18", "se_resnet34", "se_resnet50", "se_resnet101", "se_resnet152", "se_resnext50_32x4d", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
-    "vgg19", "vgg19_bn", "wide_resnet50_2", "zfnet",
+    "vgg19", "vgg19_bn", "VisionTransformer", "vit_b_16", "vit_b_32", "wide_resnet50_2", "zfnet",
 ]
