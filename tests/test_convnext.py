@@ -9,6 +9,7 @@ import torchvision
 import torchvision.models as tv
 
 from cnncourse import costs, models
+from cnncourse.models import convnext as convnext_module
 from cnncourse.layers import LayerNorm2d
 from cnncourse.reference import assert_equivalent, num_params
 
@@ -69,3 +70,50 @@ def test_cifar_variant_and_input_errors() -> None:
         models.convnext_tiny()(torch.zeros(1, 1, 64, 64))
     with pytest.raises(ValueError, match="one entry per stage"):
         models.ConvNeXt((96, 192), (3, 3, 9))
+
+
+def test_roadmap_starts_at_resnet50_and_ends_at_convnext_tiny() -> None:
+    from cnncourse.models.convnext import ROADMAP, RoadmapNet
+
+    first, last = RoadmapNet(ROADMAP[0][1]), RoadmapNet(ROADMAP[-1][1])
+    size = (1, 3, 224, 224)
+    assert num_params(first) == num_params(models.resnet50()) == 25_557_032
+    assert costs.macs(first, size) == costs.macs(models.resnet50(), size)
+    assert num_params(last) == num_params(models.convnext_tiny()) == 28_589_128
+    assert costs.macs(last, size) == costs.macs(models.convnext_tiny(), size)
+    # the same parameter tensors (ConvNeXt writes its 1×1 convolutions as nn.Linear: compare sizes)
+    assert sorted(p.numel() for p in last.parameters()) == sorted(p.numel() for p in models.convnext_tiny().parameters())
+    ref = [p.shape for p in models.resnet50().parameters()]
+    assert sorted(p.shape for p in first.parameters()) == sorted(ref)
+
+
+def test_roadmap_changes_one_thing_per_step() -> None:
+    from dataclasses import asdict
+
+    from cnncourse.models.convnext import ROADMAP
+
+    assert len(ROADMAP) == 14 and len({name for name, _ in ROADMAP}) == 14
+    for (_, before), (_, after) in zip(ROADMAP, ROADMAP[1:]):
+        changed = [k for k, v in asdict(after).items() if asdict(before)[k] != v]
+        assert len(changed) == 1, changed
+
+
+def test_roadmap_blocks_have_the_stated_norms_and_activations() -> None:
+    from torch import nn
+
+    from cnncourse.layers import LayerNorm2d
+    from cnncourse.models.convnext import ROADMAP, RoadmapBlock
+
+    def count(design, kinds) -> int:
+        block = RoadmapBlock(96, 96, 1, design)
+        return sum(isinstance(m, kinds) for m in block.branch) + isinstance(block.act, kinds)
+
+    steps = dict(ROADMAP)
+    assert count(steps["ResNet-50"], nn.ReLU) == 3 and count(steps["ResNet-50"], nn.BatchNorm2d) == 3
+    assert count(steps["ReLU → GELU"], nn.GELU) == 3
+    assert count(steps["fewer activations"], nn.GELU) == 1
+    assert count(steps["fewer norms"], nn.BatchNorm2d) == 1
+    assert count(steps["BN → LN"], LayerNorm2d) == 1 and count(steps["BN → LN"], nn.BatchNorm2d) == 0
+    x = torch.randn(1, 3, 64, 64)
+    for _, design in ROADMAP:  # every step is a working network
+        assert convnext_module.RoadmapNet(design)(x).shape == (1, 1000)

@@ -18,15 +18,18 @@ Attribute names follow torchvision's ``convnext_*`` so its ``state_dict`` loads 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..layers import LayerNorm2d, Permute, StochasticDepth
 from ._registry import check_input, register
 
-__all__ = ["ConvNeXt", "ConvNeXtBlock", "convnext_base", "convnext_large", "convnext_small", "convnext_tiny"]
+__all__ = ["ROADMAP", "ConvNeXt", "ConvNeXtBlock", "Design", "RoadmapBlock", "RoadmapNet", "convnext_base",
+           "convnext_large", "convnext_small", "convnext_tiny", "roadmap"]
 
 
 class ConvNeXtBlock(nn.Module):
@@ -145,3 +148,135 @@ def convnext_large(*, num_classes: int = 1000, **variant: object) -> ConvNeXt:
     """ConvNeXt-L: 197,767,336 parameters."""
     variant.setdefault("drop_path_rate", 0.5)
     return ConvNeXt((192, 384, 768, 1536), (3, 3, 27, 3), num_classes=num_classes, **variant)  # type: ignore[arg-type]
+
+
+# ---- The roadmap: ResNet-50 → ConvNeXt-T, one design change at a time (the paper's §2 and Fig. 2) ----
+
+@dataclass(frozen=True)
+class Design:
+    """Every choice the roadmap changes; the defaults are torchvision's ResNet-50."""
+
+    depths: tuple[int, ...] = (3, 4, 6, 3)  # blocks per stage
+    stem: str = "resnet"  # "resnet": 7×7/2 conv, norm, act, 3×3/2 max-pool; "patchify": 4×4/4 conv, norm
+    width: int = 64  # stage-1 width: the bottleneck's inner width, or the inverted block's input/output width
+    depthwise: bool = False  # the k×k convolution has one group per channel (ResNeXt-ify)
+    inverted: bool = False  # thin → 4× wide → thin (instead of wide → thin → wide)
+    depthwise_first: bool = False  # the k×k depthwise convolution moved up, before the 1×1 expansion
+    kernel: int = 3
+    activation: str = "relu"  # or "gelu"
+    fewer_activations: bool = False  # one activation per block, between the two 1×1 convolutions
+    fewer_norms: bool = False  # one norm per block, after its first convolution
+    norm: str = "bn"  # or "ln" (then every convolution has a bias, as in ConvNeXt)
+    separate_downsampling: bool = False  # norm + 2×2/2 conv between stages, norms after stem and pooling
+    layer_scale: bool = False  # a learnable per-channel scale on the branch (the paper's training recipe)
+
+
+def _roadmap() -> list[tuple[str, Design]]:
+    changes: list[tuple[str, dict[str, object]]] = [
+        ("ResNet-50", {}),
+        ("stage ratio 3:3:9:3", dict(depths=(3, 3, 9, 3))),
+        ("patchify stem 4×4, stride 4", dict(stem="patchify")),
+        ("depthwise convolution", dict(depthwise=True)),
+        ("width 64 → 96", dict(width=96)),
+        ("inverted bottleneck", dict(inverted=True)),
+        ("depthwise conv moved up", dict(depthwise_first=True)),
+        ("kernel 3×3 → 7×7", dict(kernel=7)),
+        ("ReLU → GELU", dict(activation="gelu")),
+        ("fewer activations", dict(fewer_activations=True)),
+        ("fewer norms", dict(fewer_norms=True)),
+        ("BN → LN", dict(norm="ln")),
+        ("separate downsampling layers", dict(separate_downsampling=True)),
+        ("layer scale (= ConvNeXt-T)", dict(layer_scale=True)),
+    ]
+    steps, design = [], Design()
+    for name, change in changes:
+        design = replace(design, **change)  # type: ignore[arg-type]
+        steps.append((name, design))
+    return steps
+
+
+ROADMAP: list[tuple[str, Design]] = _roadmap()
+
+
+def _norm(design: Design, channels: int) -> nn.Module:
+    return nn.BatchNorm2d(channels) if design.norm == "bn" else LayerNorm2d(channels, eps=1e-6)
+
+
+def _act(design: Design) -> nn.Module:
+    return nn.ReLU(inplace=True) if design.activation == "relu" else nn.GELU()
+
+
+class RoadmapBlock(nn.Module):
+    """A residual block at any step of the roadmap: three convolutions, their norms and activations
+    as ``design`` says, a shortcut (projected when the shape changes), optionally a layer scale."""
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int, design: Design) -> None:
+        super().__init__()
+        d, k = design, design.kernel
+        if d.inverted and d.depthwise_first:
+            hidden = 4 * out_channels
+            convs = [(in_channels, in_channels, k, stride, in_channels), (in_channels, hidden, 1, 1, 1),
+                     (hidden, out_channels, 1, 1, 1)]
+        else:
+            hidden = 4 * out_channels if d.inverted else out_channels // 4
+            convs = [(in_channels, hidden, 1, 1, 1), (hidden, hidden, k, stride, hidden if d.depthwise else 1),
+                     (hidden, out_channels, 1, 1, 1)]
+        layers: list[nn.Module] = []
+        for i, (c_in, c_out, kernel, s, groups) in enumerate(convs):
+            layers.append(nn.Conv2d(c_in, c_out, kernel, s, kernel // 2, groups=groups, bias=d.norm == "ln"))
+            if not d.fewer_norms or i == 0:
+                layers.append(_norm(d, c_out))
+            if i < 2 and (not d.fewer_activations or i == 1):
+                layers.append(_act(d))
+        self.branch = nn.Sequential(*layers)
+        self.layer_scale = nn.Parameter(torch.full((out_channels, 1, 1), 1e-6)) if d.layer_scale else None
+        self.shortcut = nn.Identity()
+        if stride != 1 or in_channels != out_channels:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride, bias=d.norm == "ln"), _norm(d, out_channels))
+        self.act = nn.Identity() if d.fewer_activations else _act(d)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.branch(x)
+        if self.layer_scale is not None:
+            out = self.layer_scale * out
+        return self.act(out + self.shortcut(x))
+
+
+class RoadmapNet(nn.Module):
+    """The network of one roadmap step: stem, four stages of :class:`RoadmapBlock`, pooled linear head."""
+
+    def __init__(self, design: Design = Design(), *, num_classes: int = 1000) -> None:
+        super().__init__()
+        d, bias = design, design.norm == "ln"
+        if d.stem == "resnet":
+            self.stem = nn.Sequential(nn.Conv2d(3, d.width, 7, 2, 3, bias=bias), _norm(d, d.width), _act(d),
+                                      nn.MaxPool2d(3, 2, 1))
+        else:
+            self.stem = nn.Sequential(nn.Conv2d(3, d.width, 4, 4, bias=bias), _norm(d, d.width))
+        scale = 1 if d.inverted else 4  # a bottleneck's output is 4× its inner width
+        channels, stages = d.width, []
+        for i, depth in enumerate(d.depths):
+            out = d.width * 2 ** i * scale
+            blocks: list[nn.Module] = []
+            if d.separate_downsampling and i > 0:
+                blocks.append(nn.Sequential(_norm(d, channels), nn.Conv2d(channels, out, 2, 2, bias=bias)))
+                channels = out
+            for j in range(depth):
+                stride = 2 if i > 0 and j == 0 and not d.separate_downsampling else 1
+                blocks.append(RoadmapBlock(channels, out, stride, d))
+                channels = out
+            stages.append(nn.Sequential(*blocks))
+        self.stages = nn.Sequential(*stages)
+        self.head_norm = _norm(d, channels) if d.separate_downsampling else nn.Identity()
+        self.fc = nn.Linear(channels, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, model="RoadmapNet", in_channels=3, min_size=32)
+        x = F.adaptive_avg_pool2d(self.stages(self.stem(x)), 1)
+        return self.fc(torch.flatten(self.head_norm(x), 1))
+
+
+def roadmap() -> list[tuple[str, RoadmapNet]]:
+    """One model per roadmap step, in order: (name of the change, network after it)."""
+    return [(name, RoadmapNet(design)) for name, design in ROADMAP]
