@@ -44,3 +44,51 @@ def assert_equivalent(
     x = torch.randn(tuple(input_size), generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         torch.testing.assert_close(ours(x), ref(x), rtol=rtol, atol=atol)
+
+
+# ---- The architectures at a glance: torchvision's published figures beside the course's counts ----
+
+GLANCE: tuple[tuple[str, int, str, str | None], ...] = (
+    # (architecture, year of the paper's first version, torchvision weights, course builder or None)
+    ("AlexNet", 2012, "AlexNet_Weights.IMAGENET1K_V1", "alexnet"),
+    ("VGG-19-BN", 2014, "VGG19_BN_Weights.IMAGENET1K_V1", "vgg19_bn"),
+    ("Inception-v3", 2015, "Inception_V3_Weights.IMAGENET1K_V1", None),
+    ("ResNet-50", 2015, "ResNet50_Weights.IMAGENET1K_V1", "resnet50"),
+    ("DenseNet-161", 2016, "DenseNet161_Weights.IMAGENET1K_V1", "densenet161"),
+    ("EfficientNet-B0", 2019, "EfficientNet_B0_Weights.IMAGENET1K_V1", "efficientnet_b0"),
+    ("ViT-B/16", 2020, "ViT_B_16_Weights.IMAGENET1K_V1", "vit_b_16"),
+    ("Swin-B", 2021, "Swin_B_Weights.IMAGENET1K_V1", None),
+    ("ConvNeXt-B", 2022, "ConvNeXt_Base_Weights.IMAGENET1K_V1", "convnext_base"),
+)
+
+
+def weights_from_name(name: str):  # -> torchvision.models.WeightsEnum member
+    """``"ResNet50_Weights.IMAGENET1K_V1"`` → that torchvision weights entry (its metadata ships with
+    torchvision; nothing is downloaded)."""
+    import torchvision.models as tv
+
+    enum, _, member = name.partition(".")
+    return getattr(getattr(tv, enum), member)
+
+
+def at_a_glance(*, counted: bool = True):  # -> pandas.DataFrame
+    """One row per architecture of :data:`GLANCE`: year, torchvision's acc@1, acc@5, parameters and
+    GFLOPs (its ``_ops``: GMACs at the weights' crop size), and with ``counted`` the course model's
+    own parameter count and GMACs, counted at the same crop size (empty where the course has none)."""
+    import pandas as pd
+
+    from . import costs, models
+
+    rows = []
+    for arch, year, weights_name, builder in GLANCE:
+        weights = weights_from_name(weights_name)
+        meta, crop = weights.meta, weights.transforms().crop_size[0]
+        row = {"architecture": arch, "year": year, "weights": weights_name,
+               "acc@1": meta["_metrics"]["ImageNet-1K"]["acc@1"], "acc@5": meta["_metrics"]["ImageNet-1K"]["acc@5"],
+               "params (M)": meta["num_params"] / 1e6, "GFLOPs": meta["_ops"], "crop": crop}
+        if counted:
+            model = models.get_model(builder) if builder else None
+            row["course params (M)"] = num_params(model) / 1e6 if model else None
+            row["course GMACs"] = costs.macs(model, (1, 3, crop, crop)) / 1e9 if model else None
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("architecture")

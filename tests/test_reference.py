@@ -1,8 +1,9 @@
-"""assert_equivalent: passes on true equivalents, fails loudly on each kind of mismatch."""
+"""assert_equivalent (passes on true equivalents, fails loudly on each kind of mismatch) and the at-a-glance table."""
 from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 import torch
 import torchvision
@@ -41,3 +42,24 @@ def test_output_mismatch() -> None:
     assert num_params(ours) == num_params(ref)
     with pytest.raises(AssertionError, match="Tensor-likes are not close"):
         assert_equivalent(ours, ref, (8, 4))
+
+
+def test_at_a_glance_torchvision_columns_are_weights_meta_and_course_columns_agree() -> None:
+    from cnncourse.reference import GLANCE, at_a_glance, weights_from_name
+
+    table = at_a_glance()
+    assert list(table.index) == [arch for arch, *_ in GLANCE]
+    assert list(table.year) == sorted(table.year)
+    for arch, _, name, builder in GLANCE:
+        weights = weights_from_name(name)
+        meta, row = weights.meta, table.loc[arch]
+        assert row["acc@1"] == meta["_metrics"]["ImageNet-1K"]["acc@1"]
+        assert row["acc@5"] == meta["_metrics"]["ImageNet-1K"]["acc@5"]
+        assert row["params (M)"] * 1e6 == pytest.approx(meta["num_params"], abs=0.5)
+        assert row["GFLOPs"] == meta["_ops"] and row["crop"] == weights.transforms().crop_size[0]
+        if builder is None:
+            assert pd.isna(row["course params (M)"]) and pd.isna(row["course GMACs"])
+        else:  # the course's own models reproduce torchvision's figures
+            assert row["course params (M)"] == row["params (M)"]
+            assert abs(row["course GMACs"] / row["GFLOPs"] - 1) < 0.005, arch
+    assert table["course GMACs"].notna().sum() == 7
