@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +74,29 @@ class CIFARSubset:
             f"CIFARSubset(train={tuple(self.x_train.shape)}, test={tuple(self.x_test.shape)}, "
             f"classes={len(self.classes)}, from {kind})"
         )
+
+
+    def select(self, classes: Sequence[str], n_train_per_class: int | None = None) -> "CIFARSubset":
+        """Only the images of ``classes`` (names), relabelled 0, 1, … in the order given.
+
+        ``n_train_per_class`` keeps the first that many training images of each class (e.g. a
+        few labels for transfer learning); the test split keeps all of its images.
+        """
+        unknown = [c for c in classes if c not in self.classes]
+        if unknown or not classes:
+            raise ValueError(f"unknown class names {unknown}; choose from {', '.join(self.classes)}")
+        if n_train_per_class is not None and n_train_per_class < 1:
+            raise ValueError(f"n_train_per_class must be a positive integer; got {n_train_per_class!r}")
+
+        def pick(x: torch.Tensor, y: torch.Tensor, limit: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+            keep = [torch.nonzero(y == self.classes.index(c)).flatten()[:limit] for c in classes]
+            labels = torch.cat([torch.full((len(k),), i, dtype=y.dtype) for i, k in enumerate(keep)])
+            order = torch.cat(keep).sort()  # keep the stored order of the images
+            return x[order.values], labels[order.indices]
+
+        x_train, y_train = pick(self.x_train, self.y_train, n_train_per_class)
+        x_test, y_test = pick(self.x_test, self.y_test, None)
+        return CIFARSubset(x_train, y_train, x_test, y_test, tuple(classes), self.source)
 
 
 def normalize(x: torch.Tensor) -> torch.Tensor:
