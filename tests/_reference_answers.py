@@ -13,6 +13,7 @@ import copy
 import functools
 import math
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 
 import torch
 from torch import nn
@@ -987,6 +988,701 @@ def se_pre_params() -> int:
     return num_params(se_pre_unit())
 
 
+# ==== Exercises 09: MobileNet ===============================================================
+
+@functools.cache
+def mobilenet_v1_model(width_mult: float = 1.0) -> nn.Module:
+    return models.mobilenet_v1(width_mult=width_mult).eval()
+
+
+@functools.cache
+def mobilenet_v2_model() -> nn.Module:
+    return models.mobilenet_v2().eval()
+
+
+def v1_layer_input(index: int) -> torch.Tensor:
+    """Zeros shaped like what ``mobilenet_v1().features[index]`` receives from a 224×224 image."""
+    model = mobilenet_v1_model()
+    return torch.zeros(input_of(model, model.features[index]))
+
+
+def depthwise_and_pointwise(layer: nn.Module) -> tuple[nn.Conv2d, nn.Conv2d]:
+    depthwise, pointwise = convs_of(layer)
+    assert depthwise.groups == depthwise.in_channels == depthwise.out_channels and pointwise.kernel_size == (1, 1)
+    return depthwise, pointwise
+
+
+def standard_conv_like(layer: nn.Module) -> nn.Conv2d:
+    """A standard 3×3 convolution with the separable layer's input and output channels and stride."""
+    depthwise, pointwise = depthwise_and_pointwise(layer)
+    return nn.Conv2d(depthwise.in_channels, pointwise.out_channels, 3, stride=depthwise.stride, padding=1, bias=False)
+
+
+def part_macs(layer: nn.Module, x: torch.Tensor) -> dict[str, int]:
+    """MACs of each convolution of a separable layer, measured one by one on the real input."""
+    depthwise, pointwise = depthwise_and_pointwise(layer)
+    with torch.no_grad():
+        mid = depthwise(x)
+    return {"depthwise": counted_macs(depthwise, x), "pointwise": counted_macs(pointwise, mid)}
+
+
+# ---- 1. MACs of one separable layer --------------------------------------------------------
+
+def separable_layer() -> nn.Module:
+    """MobileNet v1's features[3]: depthwise 3×3 on 128 channels, pointwise 128 → 128, at 56×56."""
+    return mobilenet_v1_model().features[3]
+
+
+def separable_macs() -> int:
+    return counted_macs(separable_layer(), v1_layer_input(3))
+
+
+# ---- 2. separable against standard ---------------------------------------------------------
+
+def fraction_layer() -> nn.Module:
+    """MobileNet v1's features[7]: 512 → 512 at 14×14."""
+    return mobilenet_v1_model().features[7]
+
+
+def standard_macs(index: int) -> int:
+    layer = mobilenet_v1_model().features[index]
+    return counted_macs(standard_conv_like(layer), v1_layer_input(index))
+
+
+def separable_fraction() -> float:
+    return counted_macs(fraction_layer(), v1_layer_input(7)) / standard_macs(7)
+
+
+# ---- 3. parameters of a separable layer ----------------------------------------------------
+
+def params_layer() -> nn.Module:
+    """MobileNet v1's features[6]: depthwise 3×3 stride 2 on 256 channels, pointwise 256 → 512."""
+    return mobilenet_v1_model().features[6]
+
+
+def separable_params() -> int:
+    return num_params(params_layer())
+
+
+# ---- 4. width and resolution multipliers ---------------------------------------------------
+
+def v1_macs(width_mult: float = 1.0, size: int = 224) -> int:
+    return counted_macs(mobilenet_v1_model(width_mult), torch.zeros(1, 3, size, size))
+
+
+def width_resolution_macs() -> int:
+    """0.5 MobileNet-160."""
+    return v1_macs(0.5, 160)
+
+
+def alpha_rho_estimate(alpha_power: int = 2) -> float:
+    """1.0 MobileNet-224's counted MACs times α^power·ρ², α = 0.5, ρ = 160/224."""
+    return v1_macs() * 0.5 ** alpha_power * (160 / 224) ** 2
+
+
+# ---- 5. an inverted residual block ---------------------------------------------------------
+
+def inverted_residual() -> nn.Module:
+    """MobileNetV2's features[4]: 24 → 144 (t = 6) → 32 channels, stride 2."""
+    return mobilenet_v2_model().features[4]
+
+
+def inverted_residual_params() -> int:
+    return num_params(inverted_residual())
+
+
+def inverted_residual_convs() -> tuple[nn.Conv2d, nn.Conv2d, nn.Conv2d]:
+    expand, depthwise, project = convs_of(inverted_residual())
+    return expand, depthwise, project
+
+
+def inverted_residual_hidden_from_output() -> int:
+    """The same block with the hidden width t·c_out (the expansion ratio chosen so that in·ratio = t·out)."""
+    expand, depthwise, project = inverted_residual_convs()
+    t = expand.out_channels // expand.in_channels
+    hidden = t * project.out_channels
+    assert hidden % expand.in_channels == 0
+    block = models.InvertedResidual(expand.in_channels, project.out_channels, depthwise.stride[0],
+                                    expand_ratio=hidden // expand.in_channels)
+    return num_params(block)
+
+
+def inverted_residual_dense_depthwise() -> int:
+    """The block with a standard 3×3 convolution in place of the depthwise one."""
+    _, depthwise, _ = inverted_residual_convs()
+    dense = nn.Conv2d(depthwise.in_channels, depthwise.out_channels, 3, bias=False)
+    return inverted_residual_params() - depthwise.weight.numel() + dense.weight.numel()
+
+
+# ---- 6. blocks with a shortcut -------------------------------------------------------------
+
+def inverted_residuals() -> list[nn.Module]:
+    return [m for m in mobilenet_v2_model().modules() if isinstance(m, models.InvertedResidual)]
+
+
+@functools.cache
+def inverted_residual_shapes() -> tuple[tuple[torch.Size, torch.Size], ...]:
+    """(input shape, output shape) of each of MobileNetV2's inverted residuals on a 224×224 image."""
+    shapes: list[tuple[torch.Size, torch.Size]] = []
+    handles = [b.register_forward_hook(lambda m, inputs, out: shapes.append((inputs[0].shape, out.shape)))
+               for b in inverted_residuals()]
+    try:
+        with torch.no_grad():
+            mobilenet_v2_model()(torch.zeros(1, 3, 224, 224))
+    finally:
+        for h in handles:
+            h.remove()
+    return tuple(shapes)
+
+
+def residual_blocks() -> int:
+    """Blocks that add their input to their output, found by zeroing the branch: the output is then the input."""
+    count = 0
+    for block, (shape, _) in zip(inverted_residuals(), inverted_residual_shapes()):
+        block = copy.deepcopy(block)
+        last_bn = bn_layers_of(block)[-1]
+        with torch.no_grad():
+            last_bn.weight.zero_()
+            last_bn.bias.zero_()
+            x = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+            out = block(x)
+        count += out.shape == x.shape and torch.equal(out, x)
+    return count
+
+
+def stride_one_blocks() -> int:
+    return sum(convs_of(b)[-2].stride == (1, 1) for b in inverted_residuals())
+
+
+# ==== Exercises 10: EfficientNet ============================================================
+
+# The paper's constants (its §3.3), exact: α = 1.2 (depth), β = 1.1 (width), γ = 1.15 (resolution).
+ALPHA, BETA, GAMMA = Fraction("1.2"), Fraction("1.1"), Fraction("1.15")
+
+
+@functools.cache
+def efficientnet_model(name: str) -> nn.Module:
+    """``efficientnet_b0`` … ``b7``; all but B0 on the meta device (shapes and counts only)."""
+    if name == "b0":
+        return models.efficientnet_b0().eval()
+    with torch.device("meta"):
+        return models.get_model(f"efficientnet_{name}").eval()
+
+
+def mbconv_blocks(model: nn.Module) -> list[nn.Module]:
+    return [m for m in model.modules() if isinstance(m, models.MBConv)]
+
+
+# ---- 1. and 2. the compound rule -----------------------------------------------------------
+
+def conv_stack_macs(depth: int, width: int, size: int) -> int:
+    """MACs of ``depth`` 3×3 convolutions width → width on a size×size map (counted on the meta device)."""
+    with torch.device("meta"):
+        stack = nn.Sequential(*[nn.Conv2d(width, width, 3, padding=1, bias=False) for _ in range(depth)])
+        x = torch.zeros(1, width, size, size)
+    return counted_macs(stack, x)
+
+
+def compound_flops_ratio(phi: int, *, alpha: Fraction = ALPHA, beta: Fraction = BETA, gamma: Fraction = GAMMA) -> float:
+    """MACs of a conv stack scaled by d = α^φ, w = β^φ, r = γ^φ over the unscaled stack.
+
+    The multipliers are exact fractions p/q: the base stack has q layers (channels, pixels), the
+    scaled one p, so every size is a whole number and the scaling is exact.
+    """
+    d, w, r = alpha ** phi, beta ** phi, gamma ** phi
+    base = conv_stack_macs(d.denominator, w.denominator, r.denominator)
+    scaled = conv_stack_macs(d.numerator, w.numerator, r.numerator)
+    return scaled / base
+
+
+def compound_base() -> float:
+    return compound_flops_ratio(1)
+
+
+def compound_flops() -> float:
+    return compound_flops_ratio(3)
+
+
+# ---- 3. blocks of B4 -----------------------------------------------------------------------
+
+def b4_blocks() -> int:
+    return len(mbconv_blocks(efficientnet_model("b4")))
+
+
+def b0_stage_lengths() -> list[int]:
+    return [len(stage) for stage in efficientnet_model("b0").features[1:-1]]
+
+
+def b4_blocks_rounded(rounding: Callable[[float], int]) -> int:
+    """B0's stage lengths scaled by B4's depth multiplier, each rounded with ``rounding``."""
+    depth = models.efficientnet.SCALING["b4"].depth
+    return sum(int(rounding(n * depth)) for n in b0_stage_lengths())
+
+
+# ---- 4. an SE unit inside MBConv -----------------------------------------------------------
+
+def mbconv_block() -> nn.Module:
+    """EfficientNet-B0's features[4][0]: 40 → 240 (expand 6) → 80 channels, 3×3 depthwise, stride 2."""
+    return efficientnet_model("b0").features[4][0]
+
+
+def mbconv_se() -> nn.Module:
+    (se,) = [m for m in mbconv_block().modules() if isinstance(m, SqueezeExcite)]
+    return se
+
+
+def mbconv_se_params() -> int:
+    return num_params(mbconv_se())
+
+
+def se_between(channels: int, squeeze: int) -> int:
+    return num_params(SqueezeExcite(channels, squeeze))
+
+
+# ---- 5. B3's first width -------------------------------------------------------------------
+
+def b3_first_width() -> int:
+    return efficientnet_model("b3").features[1][0].out_channels
+
+
+def b3_first_width_unrounded() -> float:
+    return efficientnet_model("b0").features[1][0].out_channels * models.efficientnet.SCALING["b3"].width
+
+
+# ---- 6. MACs of one MBConv block -----------------------------------------------------------
+
+def mbconv_input() -> torch.Tensor:
+    model = efficientnet_model("b0")
+    return torch.zeros(input_of(model, mbconv_block()))
+
+
+def mbconv_sides() -> tuple[int, int]:
+    """(input side, output side) of the block on a 224×224 image."""
+    x = mbconv_input()
+    with torch.no_grad():
+        return x.shape[-1], mbconv_block()(x).shape[-1]
+
+
+def mbconv_macs() -> int:
+    return counted_macs(mbconv_block(), mbconv_input())
+
+
+def mbconv_flops() -> int:
+    x = mbconv_input()  # measured outside the counter: it runs the whole network
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        mbconv_block()(x)
+    return counter.get_total_flops()
+
+
+def mbconv_conv_inputs() -> dict[nn.Conv2d, torch.Size]:
+    """The input shape of each convolution of the block (SE's fc1 and fc2 included) on the real input."""
+    shapes: dict[nn.Conv2d, torch.Size] = {}
+    block = mbconv_block()
+    handles = [c.register_forward_hook(lambda m, inputs, out: shapes.__setitem__(m, inputs[0].shape))
+               for c in convs_of(block)]
+    try:
+        with torch.no_grad():
+            block(mbconv_input())
+    finally:
+        for h in handles:
+            h.remove()
+    return shapes
+
+
+def mbconv_macs_with(conv_name: str, side: int) -> int:
+    """The block's MACs with one of its convolutions ("expand", "depthwise" or "se") counted at side×side."""
+    expand, depthwise = convs_of(mbconv_block())[:2]
+    se = mbconv_se()
+    shapes = mbconv_conv_inputs()
+    total = mbconv_macs()
+    if conv_name == "se":
+        pooled = torch.zeros(shapes[se.fc1])
+        return total - counted_macs(nn.Sequential(se.fc1, se.fc2), pooled) + counted_macs(
+            nn.Sequential(se.fc1, se.fc2), torch.zeros(*pooled.shape[:2], side, side))
+    conv = {"expand": expand, "depthwise": depthwise}[conv_name]
+    x = torch.zeros(shapes[conv])
+    slip = copy.deepcopy(conv)
+    slip.stride = (1, 1)  # "side" output positions: the input at stride 1
+    return total - counted_macs(conv, x) + counted_macs(slip, torch.zeros(*x.shape[:2], side, side))
+
+
+def mbconv_macs_without_se() -> int:
+    se = mbconv_se()
+    return mbconv_macs() - counted_macs(nn.Sequential(se.fc1, se.fc2), torch.zeros(mbconv_conv_inputs()[se.fc1]))
+
+
+# ==== Exercises 11: ConvNeXt and a glimpse of ViT ===========================================
+
+def meta_zeros(*shape: int) -> torch.Tensor:
+    return torch.zeros(*shape, device="meta")
+
+
+def model_flops(model: nn.Module, size: int = 224) -> int:
+    """flop_counter FLOPs of one forward pass of a meta-device model on one size×size image."""
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(meta_zeros(1, 3, size, size))
+    return counter.get_total_flops()
+
+
+def model_macs(model: nn.Module, size: int = 224) -> int:
+    flops = model_flops(model, size)
+    assert flops % 2 == 0
+    return flops // 2
+
+
+def meta_input_of(model: nn.Module, layer: nn.Module, size: int = 224) -> torch.Size:
+    """Shape of what ``layer`` receives when the meta-device ``model`` reads one size×size image."""
+    shapes = []
+    handle = layer.register_forward_hook(lambda m, inputs, out: shapes.append(inputs[0].shape))
+    try:
+        with torch.no_grad():
+            model(meta_zeros(1, 3, size, size))
+    finally:
+        handle.remove()
+    (shape,) = shapes
+    return shape
+
+
+@functools.cache
+def roadmap_net(step: str) -> nn.Module:
+    """The network after the roadmap step named ``step`` (``"ResNet-50"``, ``"stage ratio 3:3:9:3"`` …), on meta."""
+    with torch.device("meta"):
+        return models.convnext.RoadmapNet(dict(models.convnext.ROADMAP)[step]).eval()
+
+
+RESNET50_STEP, STAGE_RATIO_STEP, PATCHIFY_STEP = "ResNet-50", "stage ratio 3:3:9:3", "patchify stem 4×4, stride 4"
+
+
+def block_macs_at(block: nn.Module, shape: Sequence[int]) -> int:
+    return counted_macs(block, meta_zeros(*shape))
+
+
+# ---- 1. the stage ratio --------------------------------------------------------------------
+
+def stage_ratio_macs() -> int:
+    return model_macs(roadmap_net(STAGE_RATIO_STEP)) - model_macs(roadmap_net(RESNET50_STEP))
+
+
+def stage_ratio_flops() -> int:
+    return model_flops(roadmap_net(STAGE_RATIO_STEP)) - model_flops(roadmap_net(RESNET50_STEP))
+
+
+def identity_bottleneck(stage: int, step: str = STAGE_RATIO_STEP) -> tuple[nn.Module, torch.Size]:
+    """The last block of ``stages[stage]`` (stride 1, identity shortcut) and the shape it receives at 224×224."""
+    net = roadmap_net(step)
+    block = net.stages[stage][-1]
+    return block, meta_input_of(net, block)
+
+
+def stage3_added_blocks_macs() -> int:
+    """The three blocks the step appends to stage 3, measured on their input, none removed from stage 2."""
+    net = roadmap_net(STAGE_RATIO_STEP)
+    added = nn.Sequential(*list(net.stages[2])[-3:])
+    return counted_macs(added, meta_zeros(*meta_input_of(net, added[0])))
+
+
+def one_bottleneck_macs(stage: int = 2) -> int:
+    block, shape = identity_bottleneck(stage)
+    return block_macs_at(block, shape)
+
+
+def stage_ratio_macs_unhalved() -> int:
+    """The slip: stage 3's three new blocks counted on stage 2's 28×28 map, one stage-2 block removed."""
+    block3, shape3 = identity_bottleneck(2)
+    _, shape2 = identity_bottleneck(1)
+    return 3 * block_macs_at(block3, (*shape3[:2], *shape2[-2:])) - one_bottleneck_macs(1)
+
+
+# ---- 2. the patchify stem ------------------------------------------------------------------
+
+def patchify_stem_macs() -> int:
+    return model_macs(roadmap_net(STAGE_RATIO_STEP)) - model_macs(roadmap_net(PATCHIFY_STEP))
+
+
+def patchify_stem_flops() -> int:
+    return model_flops(roadmap_net(STAGE_RATIO_STEP)) - model_flops(roadmap_net(PATCHIFY_STEP))
+
+
+def roadmap_stem_macs(step: str) -> int:
+    return counted_macs(roadmap_net(step).stem, meta_zeros(1, 3, 224, 224))
+
+
+def stem_output_shape(step: str) -> torch.Size:
+    with torch.no_grad():
+        return roadmap_net(step).stem(meta_zeros(1, 3, 224, 224)).shape
+
+
+# ---- 3. and 4. one ConvNeXt block ----------------------------------------------------------
+
+@functools.cache
+def convnext_tiny_meta() -> nn.Module:
+    with torch.device("meta"):
+        return models.convnext_tiny().eval()
+
+
+def convnext_block() -> nn.Module:
+    """ConvNeXt-T's features[1][0]: the first block of stage 1, C = 96."""
+    return convnext_tiny_meta().features[1][0]
+
+
+def convnext_block_params() -> int:
+    return num_params(convnext_block())
+
+
+def convnext_block_parts() -> dict[str, nn.Module]:
+    conv, _, norm, expand, gelu, project, _ = convnext_block().block
+    return {"depthwise": conv, "norm": norm, "expand": expand, "gelu": gelu, "project": project}
+
+
+def convnext_block_without_biases() -> int:
+    """The block's parameters less the biases of its convolution and linear layers (LayerNorm's shift kept)."""
+    parts = convnext_block_parts()
+    return convnext_block_params() - sum(parts[n].bias.numel() for n in ("depthwise", "expand", "project"))
+
+
+def convnext_block_dense() -> int:
+    """The block with a standard 7×7 convolution (with bias) in place of the depthwise one."""
+    dw = convnext_block_parts()["depthwise"]
+    dense = nn.Conv2d(dw.in_channels, dw.out_channels, dw.kernel_size, device="meta")
+    return convnext_block_params() - num_params(dw) + num_params(dense)
+
+
+def convnext_block_unexpanded(channels: int = 96) -> nn.Module:
+    with torch.device("meta"):
+        return models.ConvNeXtBlock(channels, expansion=1).eval()
+
+
+def convnext_block_input() -> torch.Size:
+    return meta_input_of(convnext_tiny_meta(), convnext_block())
+
+
+def convnext_block_macs() -> int:
+    return block_macs_at(convnext_block(), convnext_block_input())
+
+
+def convnext_block_flops() -> int:
+    x = meta_zeros(*convnext_block_input())  # measured outside the counter: it runs the whole network
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        convnext_block()(x)
+    return counter.get_total_flops()
+
+
+def convnext_depthwise_macs(*, dense: bool = False) -> int:
+    dw = convnext_block_parts()["depthwise"]
+    if dense:
+        dw = nn.Conv2d(dw.in_channels, dw.out_channels, dw.kernel_size, padding=dw.padding, device="meta")
+    return block_macs_at(dw, convnext_block_input())
+
+
+# ---- 5. and 6. ViT -------------------------------------------------------------------------
+
+@functools.cache
+def vit_meta(image_size: int = 224) -> nn.Module:
+    with torch.device("meta"):
+        return models.VisionTransformer(image_size=image_size).eval()
+
+
+def vit_tokens(image_size: int = 384) -> torch.Size:
+    """(1, N, D): the class token and the patch tokens ViT-B/16 builds from one image."""
+    with torch.no_grad():
+        return vit_meta(image_size).tokens(meta_zeros(1, 3, image_size, image_size)).shape
+
+
+def vit_patch_grid(image_size: int = 384) -> torch.Size:
+    """(1, D, H/16, W/16): the patch embedding's output map."""
+    with torch.no_grad():
+        return vit_meta(image_size).conv_proj(meta_zeros(1, 3, image_size, image_size)).shape
+
+
+def vit_sequence_length() -> int:
+    return vit_tokens(384)[1]
+
+
+def encoder_block() -> nn.Module:
+    return vit_meta().encoder.layers[0]
+
+
+def encoder_block_params() -> int:
+    return num_params(encoder_block())
+
+
+def encoder_block_qkv_per_head() -> int:
+    """The slip: every head with its own full D → 3D projection of queries, keys and values."""
+    attention = encoder_block().self_attention
+    heads = attention.num_heads
+    full_qkv = num_params(nn.Linear(attention.embed_dim, 3 * attention.embed_dim, device="meta"))
+    in_proj = attention.in_proj_weight.numel() + attention.in_proj_bias.numel()
+    return encoder_block_params() - in_proj + heads * full_qkv
+
+
+def encoder_block_weight_matrices() -> int:
+    block = encoder_block()
+    attention = block.self_attention
+    return (attention.in_proj_weight.numel() + attention.out_proj.weight.numel()
+            + sum(m.weight.numel() for m in block.mlp if isinstance(m, nn.Linear)))
+
+
+# ==== Exercises 12: transfer learning =======================================================
+
+TARGET_CLASSES = ("dog", "frog", "horse", "ship", "truck")
+
+
+def transfer_resnet18(trainable: str) -> nn.Module:
+    """ResNet-18 with a new 5-class head; ``trainable`` is "head", "layer4" (layer4 and the head) or "all"."""
+    with torch.device("meta"):
+        model = models.resnet18()
+        model.fc = nn.Linear(model.fc.in_features, len(TARGET_CLASSES))
+    unfrozen = {"head": [model.fc], "layer4": [model.layer4, model.fc], "all": [model]}[trainable]
+    model.requires_grad_(False)
+    for part in unfrozen:
+        part.requires_grad_(True)
+    return model
+
+
+def trainable_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def head_params() -> int:
+    return trainable_params(transfer_resnet18("head"))
+
+
+def linear_on_features(out_features: int, *, bias: bool = True) -> int:
+    """A head on ResNet-18's pooled features."""
+    return num_params(nn.Linear(transfer_resnet18("head").fc.in_features, out_features, bias=bias, device="meta"))
+
+
+def layer4_params() -> int:
+    return trainable_params(transfer_resnet18("layer4"))
+
+
+# ---- 3. steps with few labels --------------------------------------------------------------
+
+def toy_cifar(n_train: int = 60, n_test: int = 2) -> "CIFARSubset":
+    """All ten CIFAR-10 classes, ``n_train`` (``n_test``) blank 32×32 images each, in class order."""
+    from cnncourse.data import CLASSES, CIFARSubset
+
+    def split(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        labels = torch.arange(len(CLASSES)).repeat_interleave(n)
+        return torch.zeros(len(labels), 3, 32, 32, dtype=torch.uint8), labels
+
+    return CIFARSubset(*split(n_train), *split(n_test), tuple(CLASSES), "toy")
+
+
+def target_data(classes: Sequence[str] = TARGET_CLASSES, n_train_per_class: int = 50) -> "CIFARSubset":
+    return toy_cifar().select(list(classes), n_train_per_class=n_train_per_class)
+
+
+def counted_training_steps(data: "CIFARSubset", *, epochs: int = 10, batch_size: int = 64) -> int:
+    """Optimizer steps of ``cnncourse.train.fit`` on ``data``: forward passes the model makes in train mode."""
+    from cnncourse.train import fit
+
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, len(data.classes)))
+    steps = []
+    model.register_forward_pre_hook(lambda m, inputs: steps.append(1) if m.training else None)
+    fit(model, data, epochs=epochs, batch_size=batch_size, device="cpu", progress=False, verbose=False)
+    return len(steps)
+
+
+def training_steps() -> int:
+    return counted_training_steps(target_data())
+
+
+def steps_with_partial_batches(epochs: int = 10, batch_size: int = 64) -> int:
+    """A DataLoader that keeps the last, partial batch (drop_last=False): its batches over all epochs."""
+    data = target_data()
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(data.x_train), batch_size=batch_size)
+    return epochs * len(loader)
+
+
+# ---- 4. and 5. the weights' metadata and preprocessing -------------------------------------
+
+def resnet50_weights(version: int):
+    import torchvision.models as tv
+
+    return getattr(tv.ResNet50_Weights, f"IMAGENET1K_V{version}")
+
+
+def resnet50_metric(version: int, metric: str = "acc@1") -> float:
+    return resnet50_weights(version).meta["_metrics"]["ImageNet-1K"][metric]
+
+
+def error_reduction(metric: str = "acc@1", *, relative_to: int = 1) -> float:
+    """(V2's accuracy − V1's) / (100 − the accuracy of version ``relative_to``), from torchvision's metadata."""
+    v1, v2 = resnet50_metric(1, metric), resnet50_metric(2, metric)
+    return (v2 - v1) / (100 - resnet50_metric(relative_to, metric))
+
+
+PHOTO = (427, 640)  # height, width
+
+
+def resized_photo(version: int = 2, size: Sequence[int] | None = None) -> torch.Size:
+    """Shape of a 640×427 photo after the resize step of ResNet-50's V1 or V2 transforms (or to ``size``)."""
+    import torchvision.transforms.functional as TF
+
+    preprocess = resnet50_weights(version).transforms()
+    return TF.resize(torch.zeros(3, *PHOTO), list(size or preprocess.resize_size),
+                     interpolation=preprocess.interpolation, antialias=preprocess.antialias).shape
+
+
+def preprocessed_photo(version: int = 2) -> torch.Size:
+    """The whole of ``weights.transforms()``: resize, centre crop, normalise."""
+    return resnet50_weights(version).transforms()(torch.zeros(3, *PHOTO)).shape
+
+
+def resize_width() -> int:
+    return resized_photo(2)[-1]
+
+
+def resize_width_unrounded() -> float:
+    """The photo's width scaled by the factor that took its height to the measured new height."""
+    height = resized_photo(2)[-2]
+    return height * PHOTO[1] / PHOTO[0]
+
+
+# ==== Exercises 13: the architectures at a glance ===========================================
+
+@functools.cache
+def glance_model(name: str) -> nn.Module:
+    """``vgg19_bn``, ``vgg16``, ``resnet50``, ``efficientnet_b0``, ``vit_b_16`` … on the meta device."""
+    with torch.device("meta"):
+        return models.get_model(name).eval()
+
+
+def gmacs_rounded(name: str) -> float:
+    """Counted MACs in billions, rounded to three decimals as torchvision's ``_ops`` are."""
+    return round(model_macs(glance_model(name)) / 1e9, 3)
+
+
+def params_ratio() -> float:
+    return num_params(glance_model("vgg19_bn")) / num_params(glance_model("resnet50"))
+
+
+def fc_params_of(name: str) -> int:
+    return sum(num_params(m) for m in linears_of(glance_model(name)))
+
+
+def fc_share(name: str = "vgg19_bn") -> float:
+    return fc_params_of(name) / num_params(glance_model(name))
+
+
+def resnet50_gflops() -> float:
+    return round(model_flops(glance_model("resnet50")) / 1e9, 3)
+
+
+def macs_ratio() -> float:
+    return gmacs_rounded("resnet50") / gmacs_rounded("efficientnet_b0")
+
+
+def parameter_bytes(name: str, dtype: torch.dtype) -> int:
+    model = copy.deepcopy(glance_model(name)).to(dtype)
+    return sum(p.numel() * p.element_size() for p in model.parameters())
+
+
+def vit_fp16_mb() -> float:
+    return parameter_bytes("vit_b_16", torch.float16) / 1e6
+
+
 # The check function of each exercise → its reference answer.
 REFERENCE: dict[str, Callable[[], int | float]] = {
     "ex01_output_size": output_size,
@@ -1034,4 +1730,32 @@ REFERENCE: dict[str, Callable[[], int | float]] = {
     "ex08_se_extra_macs": se_extra_macs,
     "ex08_reduction_ratio": reduction_ratio,
     "ex08_se_pre_params": se_pre_params,
+    "ex09_separable_macs": separable_macs,
+    "ex09_separable_fraction": separable_fraction,
+    "ex09_separable_params": separable_params,
+    "ex09_width_resolution_macs": width_resolution_macs,
+    "ex09_inverted_residual_params": inverted_residual_params,
+    "ex09_residual_blocks": residual_blocks,
+    "ex10_compound_base": compound_base,
+    "ex10_compound_flops": compound_flops,
+    "ex10_b4_blocks": b4_blocks,
+    "ex10_se_params": mbconv_se_params,
+    "ex10_b3_first_width": b3_first_width,
+    "ex10_mbconv_macs": mbconv_macs,
+    "ex11_stage_ratio_macs": stage_ratio_macs,
+    "ex11_patchify_stem_macs": patchify_stem_macs,
+    "ex11_block_params": convnext_block_params,
+    "ex11_block_macs": convnext_block_macs,
+    "ex11_vit_tokens": vit_sequence_length,
+    "ex11_vit_block_params": encoder_block_params,
+    "ex12_head_params": head_params,
+    "ex12_layer4_params": layer4_params,
+    "ex12_training_steps": training_steps,
+    "ex12_error_reduction": error_reduction,
+    "ex12_resize_width": resize_width,
+    "ex13_params_ratio": params_ratio,
+    "ex13_fc_share": fc_share,
+    "ex13_resnet50_flops": resnet50_gflops,
+    "ex13_macs_ratio": macs_ratio,
+    "ex13_vit_fp16_mb": vit_fp16_mb,
 }

@@ -22,6 +22,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import _reference_answers as ref
 from cnncourse import checks, models
+from cnncourse.layers import SqueezeExcite
+from cnncourse.models.efficientnet import SCALING, compound_coefficients
 
 CHECKS: dict[str, Callable[[object], bool]] = {
     name: fn for name, fn in vars(checks).items() if re.fullmatch(r"ex\d\d_\w+", name) and callable(fn)
@@ -74,12 +76,41 @@ EXPECTED = {
     "ex08_se_extra_macs": 2_514_944,  # Σ 2C²/16
     "ex08_reduction_ratio": 32,  # 1,273,048 ≤ 5% of 25,557,032 < 2,530,992
     "ex08_se_pre_params": 33_312,  # 2·512·32 + 32 + 512
+    "ex09_separable_macs": 54_992_896,  # 3·3·128·56² + 128·128·56²
+    "ex09_separable_fraction": 0.1130642361111111,  # 1/512 + 1/9
+    "ex09_separable_params": 134_912,  # 3·3·256 + 2·256 + 256·512 + 2·512
+    "ex09_width_resolution_macs": 76_524_800,  # 0.5 MobileNet-160 counted layer by layer (paper: 76 M)
+    "ex09_inverted_residual_params": 10_000,  # (24·144 + 2·144) + (3·3·144 + 2·144) + (144·32 + 2·32)
+    "ex09_residual_blocks": 10,  # 17 blocks − the 7 stages' first blocks
+    "ex10_compound_base": 1.92027,  # 1.2·1.1²·1.15²
+    "ex10_compound_flops": 7.080874403923683,  # (1.2·1.1²·1.15²)³
+    "ex10_b4_blocks": 32,  # ⌈1.8·n⌉ per stage: 2 + 4 + 4 + 6 + 6 + 8 + 2
+    "ex10_se_params": 5_050,  # (240·10 + 10) + (10·240 + 240), 10 = 40/4
+    "ex10_b3_first_width": 24,  # make_divisible(16·1.2 = 19.2): 16 would cut 17%
+    "ex10_mbconv_macs": 11_717_760,  # 40·240·28² + 3·3·240·14² + 2·240·10 + 240·80·14²
+    "ex11_stage_ratio_macs": 436_731_904,  # (3 − 1) bottlenecks of 218,365,952 MACs each
+    "ex11_patchify_stem_macs": 108_380_160,  # 7·7·3·64·112² − 4·4·3·64·56²
+    "ex11_block_params": 79_296,  # (49·96 + 96) + 2·96 + (96·384 + 384) + (384·96 + 96) + 96 = 8C² + 58C
+    "ex11_block_macs": 245_962_752,  # (7·7·96 + 2·96·384)·56²
+    "ex11_vit_tokens": 577,  # (384/16)² + 1
+    "ex11_vit_block_params": 7_087_872,  # 4·768 + (4·768² + 4·768) + (768·3072 + 3072 + 3072·768 + 768)
+    "ex12_head_params": 2_565,  # 512·5 + 5
+    "ex12_layer4_params": 8_396_293,  # 8,393,728 (layer4) + 2,565 (head)
+    "ex12_training_steps": 30,  # 10 epochs · ⌊5·50/64⌋
+    "ex12_error_reduction": 0.19807289484708873,  # (80.858 − 76.13) / (100 − 76.13)
+    "ex12_resize_width": 347,  # int(232·640/427) = int(347.73)
+    "ex13_params_ratio": 5.621867515758481,  # 143,678,248 / 25,557,032
+    "ex13_fc_share": 0.8605537561955795,  # 123,642,856 / 143,678,248
+    "ex13_resnet50_flops": 8.178,  # 2 · 4.089 GMACs
+    "ex13_macs_ratio": 10.593264248704664,  # 4.089 / 0.386 GMACs
+    "ex13_vit_fp16_mb": 173.135312,  # 86,567,656 · 2 bytes / 10⁶
 }
 
 
 def test_every_check_has_a_reference_answer_and_an_expected_value() -> None:
     assert sorted(CHECKS) == sorted(ref.REFERENCE) == sorted(EXPECTED)
-    assert {name[:4] for name in CHECKS} >= {"ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07", "ex08"}
+    assert {name[:4] for name in CHECKS} >= {"ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07", "ex08", "ex09",
+                                             "ex10", "ex11", "ex12", "ex13"}
 
 
 # ---- (a) the reference answer, measured on real layers, passes -------------------------------
@@ -349,6 +380,329 @@ def test_exercises_08_describe_senet() -> None:
     assert round(ref.se_pre_params() / ref.num_params(se50.layer3[0].se), 2) == 0.25
 
 
+def test_exercises_09_describe_mobilenet() -> None:
+    """The layers the problems of exercises/09 describe are the ones in mobilenet_v1() and mobilenet_v2()."""
+    # The notebook's table: (input channels, output channels, stride, output side) of features[0] … features[13].
+    v1 = ref.mobilenet_v1_model()
+    rows, x = [], torch.zeros(1, 3, 224, 224)
+    with torch.no_grad():
+        for layer in v1.features:
+            first = ref.convs_of(layer)[0]
+            x = layer(x)
+            rows.append((first.in_channels, x.shape[1], first.stride[0], x.shape[-1]))
+    assert rows == [(3, 32, 2, 112), (32, 64, 1, 112), (64, 128, 2, 56), (128, 128, 1, 56), (128, 256, 2, 28),
+                    (256, 256, 1, 28), (256, 512, 2, 14), *[(512, 512, 1, 14)] * 5, (512, 1024, 2, 7),
+                    (1024, 1024, 1, 7)]
+    assert (v1.classifier[-1].in_features, v1.classifier[-1].out_features) == (1024, 1000)
+    assert all(conv.bias is None and conv.padding == (conv.kernel_size[0] // 2,) * 2 for conv in ref.convs_of(v1))
+    # The notebook's Table 2 of the V2 paper is the model's setting; the stem outputs 32 channels.
+    v2 = ref.mobilenet_v2_model()
+    assert [tuple(row) for row in models.mobilenet.V2_SETTING] == [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2),
+                                                                   (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                                                                   (6, 320, 1, 1)]
+    assert v2.features[0][0].out_channels == 32 and all(conv.bias is None for conv in ref.convs_of(v2.features))
+    # Problem 1: features[3] reads 128×56×56; depthwise 3×3 (stride 1), pointwise 128 → 128, no conv biases;
+    # the pointwise convolution does 93% of the work, a standard 3×3 would cost 8.4× as much.
+    depthwise, pointwise = ref.depthwise_and_pointwise(ref.separable_layer())
+    assert ref.v1_layer_input(3).shape == (1, 128, 56, 56)
+    assert (depthwise.kernel_size, depthwise.stride, pointwise.out_channels) == ((3, 3), (1, 1), 128)
+    assert depthwise.bias is None and pointwise.bias is None
+    parts = ref.part_macs(ref.separable_layer(), ref.v1_layer_input(3))
+    assert sum(parts.values()) == ref.separable_macs()
+    assert round(parts["pointwise"] / ref.separable_macs(), 2) == 0.93
+    assert round(ref.standard_macs(3) / ref.separable_macs(), 1) == 8.4
+    # Problem 2: features[7] is 512 → 512 at 14×14, and the fraction is 1/N + 1/k² (8.84× cheaper).
+    depthwise, pointwise = ref.depthwise_and_pointwise(ref.fraction_layer())
+    assert ref.v1_layer_input(7).shape == (1, 512, 14, 14) and pointwise.out_channels == 512
+    assert math.isclose(ref.separable_fraction(), 1 / 512 + 1 / 9)
+    assert round(1 / ref.separable_fraction(), 2) == 8.84
+    # Problem 3: features[6] strides in its depthwise 3×3 on 256 channels, then 256 → 512; one BatchNorm after
+    # each convolution; the pointwise convolution holds 97% of the parameters.
+    depthwise, pointwise = ref.depthwise_and_pointwise(ref.params_layer())
+    assert (depthwise.in_channels, depthwise.stride, pointwise.out_channels) == (256, (2, 2), 512)
+    assert [bn.num_features for bn in ref.bn_layers_of(ref.params_layer())] == [256, 512]
+    assert round(pointwise.weight.numel() / ref.separable_params(), 2) == 0.97
+    # Problem 4: 1.0 MobileNet-224 counts 568,740,352 MACs; 0.5 MobileNet-160 works on 80, 40, 20, 10 and 5
+    # pixels; the paper's Table 7 lists 76 M; 13.5% of the full model against α²ρ² = 12.8%. The reasons the
+    # hint gives: the stem shrinks as α·ρ², the classifier does not shrink with ρ.
+    assert ref.v1_macs() == 568_740_352
+    half = ref.mobilenet_v1_model(0.5)
+    with torch.no_grad():
+        sides, x = set(), torch.zeros(1, 3, 160, 160)
+        for layer in half.features:
+            x = layer(x)
+            sides.add(x.shape[-1])
+    assert sides == {80, 40, 20, 10, 5}
+    assert ref.width_resolution_macs() // 1_000_000 == 76
+    assert round(ref.width_resolution_macs() / ref.v1_macs(), 3) == 0.135
+    assert round(0.5 ** 2 * (160 / 224) ** 2, 3) == 0.128
+    full = ref.mobilenet_v1_model()
+    stem_half = ref.counted_macs(half.features[0], torch.zeros(1, 3, 160, 160))
+    stem_full = ref.counted_macs(full.features[0], torch.zeros(1, 3, 224, 224))
+    assert math.isclose(stem_half / stem_full, 0.5 * (160 / 224) ** 2)
+    assert ref.num_params(half.classifier[-1]) - half.classifier[-1].out_features == 512 * 1000
+    # Problem 5: features[4] is 24 → 144 (t = 6) → 32, stride 2 in the depthwise 3×3, BN after each of the three
+    # convolutions, no shortcut; ReLU6 has no parameters; the 1×1 convolutions hold 81%.
+    expand, depthwise, project = ref.inverted_residual_convs()
+    assert [(c.in_channels, c.out_channels) for c in (expand, depthwise, project)] == [(24, 144), (144, 144),
+                                                                                      (144, 32)]
+    assert depthwise.groups == 144 and depthwise.stride == (2, 2)
+    assert len(ref.bn_layers_of(ref.inverted_residual())) == 3
+    assert not ref.inverted_residual().use_res_connect
+    assert all(ref.num_params(m) == 0 for m in ref.inverted_residual().modules() if isinstance(m, nn.ReLU6))
+    assert round((expand.weight.numel() + project.weight.numel()) / ref.inverted_residual_params(), 2) == 0.81
+    # Problem 6: a block adds its input exactly when its input and output shapes agree; 17 blocks in 7 stages;
+    # the stride-1 first blocks change the width to 16, 96 and 320.
+    blocks, shapes = ref.inverted_residuals(), ref.inverted_residual_shapes()
+    assert len(blocks) == 17 and len({b.out_channels for b in blocks}) == 7
+    assert [b.use_res_connect for b in blocks] == [i == o for i, o in shapes]
+    assert sum(b.use_res_connect for b in blocks) == ref.residual_blocks()
+    widened = [o[1] for (i, o), b in zip(shapes, blocks) if i[1] != o[1] and ref.convs_of(b)[-2].stride == (1, 1)]
+    assert widened == [16, 96, 320]
+
+
+def test_exercises_10_describe_efficientnet() -> None:
+    """The blocks the problems of exercises/10 describe are the ones in efficientnet_b0() … b7(); the rule holds."""
+    # The notebook's table: B0's stem (32 channels, stride 2), then per stage the first block's expansion,
+    # kernel, stride and output channels; the head widens to 1280.
+    b0 = ref.efficientnet_model("b0")
+    assert (b0.features[0][0].out_channels, b0.features[0][0].stride) == (32, (2, 2))
+    table = []
+    for stage in b0.features[1:-1]:
+        convs = ref.convs_of(stage[0])
+        depthwise = next(c for c in convs if c.groups > 1)
+        table.append((depthwise.in_channels // convs[0].in_channels, depthwise.kernel_size[0], depthwise.stride[0],
+                      stage[0].out_channels))
+    assert table == [(1, 3, 1, 16), (6, 3, 2, 24), (6, 5, 2, 40), (6, 3, 2, 80), (6, 5, 1, 112), (6, 5, 2, 192),
+                     (6, 3, 1, 320)]
+    assert b0.features[-1][0].out_channels == 1280
+    # Problems 1 and 2: the package's constants are the paper's; a conv stack's MACs grow as d·w²·r² (integer
+    # multipliers); φ = 3 gives d, w, r = 1.728, 1.331, 1.521 (a 341-pixel image); B3 is released as (1.2, 1.4, 300).
+    assert compound_coefficients(1) == (float(ref.ALPHA), float(ref.BETA), float(ref.GAMMA))
+    assert ref.conv_stack_macs(2 * 3, 2 * 8, 3 * 10) == 2 * 2 ** 2 * 3 ** 2 * ref.conv_stack_macs(3, 8, 10)
+    assert [round(v, 3) for v in compound_coefficients(3)] == [1.728, 1.331, 1.521]
+    assert round(224 * compound_coefficients(3)[2]) == 341
+    assert (SCALING["b3"].width, SCALING["b3"].depth, SCALING["b3"].resolution) == (1.2, 1.4, 300)
+    # Problem 3: B0's stages hold 1, 2, 2, 3, 3, 4, 1 blocks; B4's 2, 4, 4, 6, 6, 8, 2.
+    assert ref.b0_stage_lengths() == [1, 2, 2, 3, 3, 4, 1]
+    assert [len(stage) for stage in ref.efficientnet_model("b4").features[1:-1]] == [2, 4, 4, 6, 6, 8, 2]
+    assert SCALING["b4"].depth == 1.8
+    # Problem 4: features[4][0] is expand 40 → 240, depthwise 3×3 stride 2, SE 240 → 10 → 240 (biases), project
+    # 240 → 80; in every block of B0 the SE unit squeezes to a quarter of the block's input.
+    expand, depthwise = ref.convs_of(ref.mbconv_block())[:2]
+    se = ref.mbconv_se()
+    assert (expand.in_channels, expand.out_channels, depthwise.groups, depthwise.stride) == (40, 240, 240, (2, 2))
+    assert (se.fc1.in_channels, se.fc1.out_channels, se.fc2.out_channels) == (240, 10, 240)
+    assert se.fc1.bias is not None and se.fc2.bias is not None and ref.mbconv_block().out_channels == 80
+    for block in ref.mbconv_blocks(ref.efficientnet_model("b0")):
+        block_se = next(m for m in block.modules() if isinstance(m, SqueezeExcite))
+        assert block_se.fc1.out_channels == max(1, ref.convs_of(block)[0].in_channels // 4)
+    # Problem 5: B3's stage widths (the explanation's list).
+    assert [stage[0].out_channels for stage in ref.efficientnet_model("b3").features[1:-1]] == [24, 32, 48, 96, 136,
+                                                                                                232, 384]
+    # Problem 6: the block reads 40×28×28 and outputs 80×14×14; 1×1 convolutions 96% of its MACs, SE 0.04%.
+    assert ref.mbconv_input().shape == (1, 40, 28, 28) and ref.mbconv_sides() == (28, 14)
+    shapes = ref.mbconv_conv_inputs()
+    one_by_one = sum(ref.counted_macs(c, torch.zeros(shapes[c])) for c in ref.convs_of(ref.mbconv_block())
+                     if c.kernel_size == (1, 1) and c not in (se.fc1, se.fc2))
+    assert round(one_by_one / ref.mbconv_macs(), 2) == 0.96
+    assert round(100 * (ref.mbconv_macs() - ref.mbconv_macs_without_se()) / ref.mbconv_macs(), 2) == 0.04
+
+
+def _stage_shapes(net: nn.Module) -> list[tuple[int, int]]:
+    """(channels, side) after the stem and after each stage of a meta-device RoadmapNet, on 224×224."""
+    with torch.no_grad():
+        x = net.stem(ref.meta_zeros(1, 3, 224, 224))
+        shapes = [(x.shape[1], x.shape[-1])]
+        for stage in net.stages:
+            x = stage(x)
+            shapes.append((x.shape[1], x.shape[-1]))
+    return shapes
+
+
+def test_exercises_11_describe_convnext() -> None:
+    """The networks the problems of exercises/11 describe are the roadmap's, convnext_tiny()'s and vit_b_16()'s."""
+    from cnncourse.models.convnext import ROADMAP
+
+    steps = dict(ROADMAP)
+    # The notebook's table: the roadmap starts at ResNet-50 (torchvision's layout), stem to 64×56×56, four stages
+    # of 3, 4, 6, 3 bottlenecks with 256 … 2048 output channels on 56 … 7-pixel maps; convolutions without bias.
+    assert [name for name, _ in ROADMAP[:3]] == [ref.RESNET50_STEP, ref.STAGE_RATIO_STEP, ref.PATCHIFY_STEP]
+    resnet = ref.roadmap_net(ref.RESNET50_STEP)
+    assert _stage_shapes(resnet) == [(64, 56), (256, 56), (512, 28), (1024, 14), (2048, 7)]
+    assert [len(stage) for stage in resnet.stages] == [3, 4, 6, 3]
+    assert all(conv.bias is None for conv in ref.convs_of(resnet))
+    for stage, planes in zip(resnet.stages, (64, 128, 256, 512)):  # the later blocks: 4p → p → p → 4p, identity
+        later = [[(c.in_channels, c.out_channels, c.kernel_size[0], c.stride[0]) for c in ref.convs_of(b)]
+                 for b in list(stage)[1:]]
+        assert later == [[(4 * planes, planes, 1, 1), (planes, planes, 3, 1), (planes, 4 * planes, 1, 1)]] * len(later)
+        assert all(isinstance(b.shortcut, nn.Identity) for b in list(stage)[1:])
+        assert not isinstance(stage[0].shortcut, nn.Identity)
+    # Problem 1: the step only changes the depths; every later bottleneck costs the same in every stage; the
+    # networks count 4.1 and 4.5 GMACs (the paper: 4.1 → 4.5 GFLOPs).
+    assert steps[ref.RESNET50_STEP].depths == (3, 4, 6, 3) and steps[ref.STAGE_RATIO_STEP].depths == (3, 3, 9, 3)
+    assert [len(stage) for stage in ref.roadmap_net(ref.STAGE_RATIO_STEP).stages] == [3, 3, 9, 3]
+    assert len({ref.one_bottleneck_macs(i) for i in range(4)}) == 1
+    assert [round(ref.model_macs(ref.roadmap_net(step)) / 1e9, 1)
+            for step in (ref.RESNET50_STEP, ref.STAGE_RATIO_STEP, ref.PATCHIFY_STEP)] == [4.1, 4.5, 4.4]
+    # Problem 2: ResNet's stem is 7×7/2 (padding 3) + 3×3/2 max-pool, the patchify stem 4×4/4; both give 64×56×56,
+    # the max-pool has no MACs, and the networks differ in their stems only.
+    old, new = ref.roadmap_net(ref.STAGE_RATIO_STEP).stem, ref.roadmap_net(ref.PATCHIFY_STEP).stem
+    assert (old[0].kernel_size, old[0].stride, old[0].padding, old[0].out_channels) == ((7, 7), (2, 2), (3, 3), 64)
+    assert isinstance(old[3], nn.MaxPool2d) and (old[3].kernel_size, old[3].stride) == (3, 2)
+    assert (new[0].kernel_size, new[0].stride, new[0].padding, new[0].out_channels) == ((4, 4), (4, 4), (0, 0), 64)
+    assert ref.stem_output_shape(ref.STAGE_RATIO_STEP) == ref.stem_output_shape(ref.PATCHIFY_STEP) == (1, 64, 56, 56)
+    assert ref.roadmap_stem_macs(ref.STAGE_RATIO_STEP) == ref.counted_macs(old[0], ref.meta_zeros(1, 3, 224, 224))
+    assert ref.patchify_stem_macs() == ref.roadmap_stem_macs(ref.STAGE_RATIO_STEP) - ref.roadmap_stem_macs(ref.PATCHIFY_STEP)
+    # Problem 3: the block is 7×7 depthwise (bias, padding 3), LayerNorm(96), Linear 96 → 384, GELU, Linear 384 → 96,
+    # a layer scale of 96; ConvNeXt-T's stages; the explanation's shares (93% in the linears, 5.9% in the kernel).
+    parts = ref.convnext_block_parts()
+    dw = parts["depthwise"]
+    assert (dw.in_channels, dw.out_channels, dw.kernel_size, dw.groups, dw.padding) == (96, 96, (7, 7), 96, (3, 3))
+    assert dw.bias is not None and isinstance(parts["norm"], nn.LayerNorm) and parts["norm"].normalized_shape == (96,)
+    assert (parts["expand"].in_features, parts["expand"].out_features) == (96, 384)
+    assert (parts["project"].in_features, parts["project"].out_features) == (384, 96)
+    assert isinstance(parts["gelu"], nn.GELU) and ref.num_params(parts["gelu"]) == 0
+    assert ref.convnext_block().layer_scale.shape == (96, 1, 1)
+    tiny = ref.convnext_tiny_meta()
+    assert tiny.features[0][0].kernel_size == (4, 4) and tiny.features[0][0].stride == (4, 4)
+    blocks = [[m for m in stage if isinstance(m, models.ConvNeXtBlock)] for stage in tiny.features]
+    assert [(len(b), b[0].layer_scale.shape[0]) for b in blocks if b] == [(3, 96), (3, 192), (9, 384), (3, 768)]
+    linear_weights = parts["expand"].weight.numel() + parts["project"].weight.numel()
+    assert round(linear_weights / ref.convnext_block_params(), 2) == 0.93
+    assert round(100 * dw.weight.numel() / ref.convnext_block_params(), 1) == 5.9
+    # Problem 4: the block reads 96×56×56; its MACs are the depthwise conv's and the two linear layers' (LayerNorm,
+    # GELU, layer scale and sum count none); the kernel does 6.0% of the work.
+    assert ref.convnext_block_input() == (1, 96, 56, 56)
+    pixels = ref.meta_zeros(1, 56, 56, 96)
+    expand = ref.counted_macs(parts["expand"], pixels)
+    project = ref.counted_macs(parts["project"], ref.meta_zeros(1, 56, 56, 384))
+    assert ref.convnext_block_macs() == ref.convnext_depthwise_macs() + expand + project
+    assert round(100 * ref.convnext_depthwise_macs() / ref.convnext_block_macs(), 1) == 6.0
+    # Problem 5: ViT-B/16 is patch 16, D = 768, 12 blocks of 12 heads, MLP 3072; a 16×16 stride-16 patch embedding;
+    # 197 tokens at 224 (the position embeddings' length), 577 at 384, 8.6× as many pairs.
+    vit = ref.vit_meta()
+    assert (vit.conv_proj.kernel_size, vit.conv_proj.stride, vit.conv_proj.out_channels) == ((16, 16), (16, 16), 768)
+    assert len(vit.encoder.layers) == 12 and ref.num_params(vit) == 86_567_656
+    assert ref.vit_tokens(224) == (1, 197, 768) and vit.encoder.pos_embedding.shape == (1, 197, 768)
+    assert ref.vit_tokens(384) == (1, 577, 768) and ref.vit_meta(384).seq_length == 577
+    assert round(577 ** 2 / 197 ** 2, 1) == 8.6
+    # Problem 6: 12 heads of 64 dimensions; one D → 3D projection of queries, keys and values (with bias) and an
+    # output projection, whatever the number of heads; MLP 768 → 3072 → 768; the MLP holds 67%.
+    block = ref.encoder_block()
+    attention = block.self_attention
+    assert (attention.num_heads, attention.head_dim) == (12, 64)
+    assert attention.in_proj_weight.shape == (3 * 768, 768) and attention.in_proj_bias.shape == (3 * 768,)
+    assert attention.out_proj.bias is not None
+    with torch.device("meta"):
+        assert ref.num_params(nn.MultiheadAttention(768, 12)) == ref.num_params(nn.MultiheadAttention(768, 1))
+    assert [(m.in_features, m.out_features) for m in block.mlp if isinstance(m, nn.Linear)] == [(768, 3072),
+                                                                                               (3072, 768)]
+    assert round(ref.num_params(block.mlp) / ref.encoder_block_params(), 2) == 0.67
+
+
+def test_exercises_12_describe_transfer_learning() -> None:
+    """The models, data and torchvision metadata the problems of exercises/12 describe, and the explanations."""
+    import torchvision.models as tv
+
+    # ResNet-18: stem 7×7 to 64 channels with BN; two basic blocks per stage of 64 … 512 channels; layer2[0] …
+    # layer4[0] stride 2 with a 1×1 stride-2 conv + BN projection; convolutions without bias; fc 512 → 1000.
+    r18 = ref.resnet_model(18)
+    assert (r18.conv1.kernel_size, r18.conv1.out_channels) == ((7, 7), 64) and isinstance(r18.bn1, nn.BatchNorm2d)
+    assert [len(getattr(r18, f"layer{i}")) for i in (1, 2, 3, 4)] == [2, 2, 2, 2]
+    assert [getattr(r18, f"layer{i}")[0].conv2.out_channels for i in (1, 2, 3, 4)] == [64, 128, 256, 512]
+    assert all(conv.bias is None for conv in ref.convs_of(r18))
+    for i in (2, 3, 4):
+        first = getattr(r18, f"layer{i}")[0]
+        conv, bn = first.downsample
+        assert first.conv1.stride == (2, 2) and (conv.kernel_size, conv.stride) == ((1, 1), (2, 2))
+        assert isinstance(bn, nn.BatchNorm2d)
+    assert r18.layer1[0].downsample is None
+    assert (r18.fc.in_features, r18.fc.out_features) == (512, 1000) and r18.fc.bias is not None
+    # Problems 1 and 2: the explanations' shares (head 0.023%, a backbone of 11.2 M, layer4 75%).
+    whole = ref.trainable_params(ref.transfer_resnet18("all"))
+    assert round(100 * ref.head_params() / whole, 3) == 0.023 and round((whole - ref.head_params()) / 1e6, 1) == 11.2
+    assert round(ref.num_params(ref.transfer_resnet18("all").layer4) / whole, 2) == 0.75
+    # Problem 3: select keeps the named classes, relabelled, with the first 50 training images of each and every
+    # test image; fit drops the last partial batch (3 steps for 250 images of batch 64); cifar10_subset's default
+    # is 2,000 training images per class.
+    from cnncourse.data import cifar10_subset
+
+    target = ref.target_data()
+    assert len(target.x_train) == 250 and target.y_train.bincount().tolist() == [50] * 5
+    assert len(target.x_test) == 5 * 2 and target.classes == ref.TARGET_CLASSES
+    assert ref.counted_training_steps(target, epochs=1) == 250 // 64 == 3
+    assert inspect.signature(cifar10_subset).parameters["n_train_per_class"].default == 2000
+    # Problem 4: V1 and V2 are the same architecture (same parameter count), V2 is DEFAULT; 20% fewer errors.
+    v1, v2 = ref.resnet50_weights(1), ref.resnet50_weights(2)
+    assert v1.meta["num_params"] == v2.meta["num_params"] == ref.num_params(ref.resnet_model(50))
+    assert tv.ResNet50_Weights.DEFAULT is v2
+    assert (ref.resnet50_metric(1), ref.resnet50_metric(2)) == (76.13, 80.858)
+    assert round(ref.error_reduction(), 2) == 0.20
+    # Problem 5: V2 resizes to 232 and crops 224, V1 resizes to 256; the photo becomes 232 × 347, then 224 × 224.
+    assert (v2.transforms().resize_size, v2.transforms().crop_size) == ([232], [224])
+    assert (v1.transforms().resize_size, v1.transforms().crop_size) == ([256], [224])
+    assert ref.resized_photo(2) == (3, 232, 347) and ref.preprocessed_photo(2) == (3, 224, 224)
+    assert round(ref.resize_width_unrounded(), 2) == 347.73
+
+
+def _glance_rows() -> list[str]:
+    """The rows of the summary table as the intro of exercises/13 prints them, from at_a_glance()."""
+    from cnncourse.reference import at_a_glance
+
+    rows = []
+    for arch, row in at_a_glance(counted=False).iterrows():
+        params = round(row["params (M)"] * 1e6)
+        rows.append(f"| {arch} | {row['year']} | {row['acc@1']:.3f} | {row['acc@5']:.3f} | {params:,} | "
+                    f"{row['GFLOPs']:.3f} | {row['crop']} |")
+    return rows
+
+
+def test_exercises_13_describe_at_a_glance() -> None:
+    """The table in exercises/13 is at_a_glance()'s; the course's models reproduce the figures the problems use."""
+    import json
+    from pathlib import Path
+
+    from cnncourse.reference import GLANCE, weights_from_name
+
+    notebook = json.loads((Path(__file__).resolve().parent.parent / "exercises" / "13_at_a_glance.ipynb").read_text())
+    intro = "".join(notebook["cells"][0]["source"])
+    assert all(row in intro.splitlines() for row in _glance_rows()), "the table differs from at_a_glance()"
+    # The course's models count the table's parameters and, rounded as torchvision rounds, its GFLOPs.
+    for builder, weights in (("vgg19_bn", "VGG19_BN_Weights"), ("resnet50", "ResNet50_Weights"),
+                             ("efficientnet_b0", "EfficientNet_B0_Weights"), ("vit_b_16", "ViT_B_16_Weights")):
+        meta = weights_from_name(f"{weights}.IMAGENET1K_V1").meta
+        assert ref.num_params(ref.glance_model(builder)) == meta["num_params"], builder
+        assert ref.gmacs_rounded(builder) == meta["_ops"], builder
+    # Problem 1: VGG-19-BN has 5.6× the parameters and 4.8× the MACs for 1.9 points less top-1 accuracy.
+    acc = {arch: weights_from_name(name).meta["_metrics"]["ImageNet-1K"]["acc@1"]
+           for arch, _, name, _ in GLANCE}
+    assert round(ref.params_ratio(), 1) == 5.6
+    assert round(ref.gmacs_rounded("vgg19_bn") / ref.gmacs_rounded("resnet50"), 1) == 4.8
+    assert round(acc["ResNet-50"] - acc["VGG-19-BN"], 1) == 1.9
+    # Problem 2: 16 3×3 convolutions (2, 2, 4, 4, 4; 64 … 512 channels) with bias and BN; the head
+    # 7·7·512 → 4096 → 4096 → 1000 with biases; 86% of the parameters (VGG-16: 89%).
+    vgg = ref.glance_model("vgg19_bn")
+    convs = ref.convs_of(vgg)
+    assert [c.out_channels for c in convs] == [64] * 2 + [128] * 2 + [256] * 4 + [512] * 8
+    assert all(c.kernel_size == (3, 3) and c.bias is not None for c in convs)
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in vgg.modules()) == 16
+    assert sum(isinstance(m, nn.MaxPool2d) for m in vgg.modules()) == 5
+    assert [(m.in_features, m.out_features) for m in ref.linears_of(vgg)] == [(7 * 7 * 512, 4096), (4096, 4096),
+                                                                             (4096, 1000)]
+    assert all(m.bias is not None for m in ref.linears_of(vgg))
+    assert round(ref.fc_share(), 2) == 0.86 and round(ref.fc_share("vgg16"), 2) == 0.89
+    # Problem 3: torchvision's _ops are MACs: ResNet-50 counts 4.089 G multiply-accumulates, 8.178 GFLOPs.
+    assert ref.model_flops(ref.glance_model("resnet50")) == 2 * ref.model_macs(ref.glance_model("resnet50"))
+    assert ref.resnet50_gflops() == 8.178
+    # Problem 4: B0 is more accurate than ResNet-50 and takes 10.6× fewer MACs.
+    assert acc["EfficientNet-B0"] > acc["ResNet-50"] and round(ref.macs_ratio(), 1) == 10.6
+    # Problem 5: 173 MB in float16, 346 MB in float32, and the checkpoint file's 330 MiB are that float32 size.
+    fp32 = ref.parameter_bytes("vit_b_16", torch.float32)
+    assert round(ref.vit_fp16_mb()) == 173 and round(fp32 / 1e6) == 346
+    file_size = weights_from_name("ViT_B_16_Weights.IMAGENET1K_V1").meta["_file_size"]
+    assert round(file_size) == 330 and abs(fp32 / 2 ** 20 / file_size - 1) < 0.005
+
 # ---- (b) each typical wrong answer named in a hint gets that hint ------------------------------
 
 def _macs_plus_bias_additions() -> int:
@@ -503,6 +857,12 @@ def _dense_layer_macs_with_k_bottleneck() -> int:
 def _transition_bn_on_output() -> int:
     conv = ref.transition3().conv
     return conv.weight.numel() + ref.num_params(nn.BatchNorm2d(conv.out_channels))
+
+
+def _standard_conv_bn_params() -> int:
+    """A standard 3×3 convolution with the separable layer's channels, and its BatchNorm."""
+    conv = ref.standard_conv_like(ref.params_layer())
+    return ref.num_params(nn.Sequential(conv, nn.BatchNorm2d(conv.out_channels)))
 
 
 WRONG: list[tuple[str, str, Callable[[], int | float], str]] = [
@@ -895,6 +1255,270 @@ WRONG: list[tuple[str, str, Callable[[], int | float], str]] = [
      "is the width of the block's 3×3 convolution"),
     ("ex08_se_pre_params", "no_biases", lambda: ref.fc_weights(ref.se_pre_unit()),
      "have biases too"),
+    # ---- exercises 09
+    ("ex09_separable_macs", "standard", lambda: ref.standard_macs(3),
+     "that is a standard 3×3 convolution"),
+    ("ex09_separable_macs", "flops", lambda: _flops(ref.separable_layer(), ref.v1_layer_input(3)),
+     "that is the FLOP count"),
+    ("ex09_separable_macs", "pointwise_only",
+     lambda: ref.part_macs(ref.separable_layer(), ref.v1_layer_input(3))["pointwise"],
+     "the pointwise 1×1 convolution alone"),
+    ("ex09_separable_macs", "depthwise_only",
+     lambda: ref.part_macs(ref.separable_layer(), ref.v1_layer_input(3))["depthwise"],
+     "the depthwise 3×3 convolution alone"),
+    ("ex09_separable_fraction", "one_over_k2",
+     lambda: ref.part_macs(ref.fraction_layer(), ref.v1_layer_input(7))["pointwise"] / ref.standard_macs(7),
+     "1/k² = 1/9 is the pointwise convolution's share alone"),
+    ("ex09_separable_fraction", "one_over_n",
+     lambda: ref.part_macs(ref.fraction_layer(), ref.v1_layer_input(7))["depthwise"] / ref.standard_macs(7),
+     "1/N = 1/512 is the depthwise convolution's share alone"),
+    ("ex09_separable_fraction", "inverted",
+     lambda: ref.standard_macs(7) / ref.counted_macs(ref.fraction_layer(), ref.v1_layer_input(7)),
+     "how many times cheaper"),
+    ("ex09_separable_params", "no_bn", lambda: ref.conv_weights(ref.params_layer()),
+     "followed by a BatchNorm"),
+    ("ex09_separable_params", "conv_bias", lambda: ref.num_params(ref.with_conv_biases(ref.params_layer())),
+     "have no bias (bias=False)"),
+    ("ex09_separable_params", "buffers_counted",
+     lambda: ref.separable_params() + ref.bn_buffer_numel(ref.params_layer()),
+     "running mean and variance are buffers"),
+    ("ex09_separable_params", "standard", _standard_conv_bn_params,
+     "that is a standard 3×3 convolution 256 → 512 with its BatchNorm"),
+    ("ex09_width_resolution_macs", "alpha_rho_estimate", ref.alpha_rho_estimate,
+     "that is the estimate α²ρ²"),
+    ("ex09_width_resolution_macs", "alpha_not_squared", lambda: ref.alpha_rho_estimate(alpha_power=1),
+     "the cost falls as α², not α"),
+    ("ex09_width_resolution_macs", "at_224", lambda: ref.v1_macs(0.5, 224),
+     "the resolution multiplier shrinks the image"),
+    ("ex09_width_resolution_macs", "full_width", lambda: ref.v1_macs(1.0, 160),
+     "the width multiplier thins every layer"),
+    ("ex09_width_resolution_macs", "flops", lambda: _flops(ref.mobilenet_v1_model(0.5), torch.zeros(1, 3, 160, 160)),
+     "that is the FLOP count"),
+    ("ex09_inverted_residual_params", "hidden_from_output", ref.inverted_residual_hidden_from_output,
+     "multiplies the block's *input* channels"),
+    ("ex09_inverted_residual_params", "no_project_bn",
+     lambda: ref.inverted_residual_params() - ref.num_params(ref.bn_layers_of(ref.inverted_residual())[-1]),
+     "it keeps its BatchNorm"),
+    ("ex09_inverted_residual_params", "no_bn", lambda: ref.conv_weights(ref.inverted_residual()),
+     "followed by a BatchNorm"),
+    ("ex09_inverted_residual_params", "dense_depthwise", ref.inverted_residual_dense_depthwise,
+     "the 3×3 convolution is depthwise (groups=144)"),
+    ("ex09_inverted_residual_params", "buffers_counted",
+     lambda: ref.inverted_residual_params() + ref.bn_buffer_numel(ref.inverted_residual()),
+     "running mean and variance are buffers"),
+    ("ex09_residual_blocks", "all_blocks", lambda: len(ref.inverted_residuals()),
+     "the shapes must agree"),
+    ("ex09_residual_blocks", "one_per_stage", lambda: len({b.out_channels for b in ref.inverted_residuals()}),
+     "has n − 1 blocks with a shortcut"),
+    ("ex09_residual_blocks", "stride_one", ref.stride_one_blocks,
+     "stride 1 is not enough"),
+    # ---- exercises 10
+    ("ex10_compound_base", "linear", lambda: float(ref.ALPHA * ref.BETA * ref.GAMMA),
+     "width and resolution enter the cost squared"),
+    ("ex10_compound_base", "all_squared", lambda: float((ref.ALPHA * ref.BETA * ref.GAMMA) ** 2),
+     "depth enters the cost once"),
+    ("ex10_compound_base", "target", lambda: 2.0,
+     "the target of the paper's search"),
+    ("ex10_compound_flops", "two_to_phi", lambda: 2.0 ** 3,
+     "2^φ is the paper's round figure"),
+    ("ex10_compound_flops", "times_phi", lambda: 3 * ref.compound_base(),
+     "the multipliers compound"),
+    ("ex10_compound_flops", "linear", lambda: float((ref.ALPHA * ref.BETA * ref.GAMMA) ** 3),
+     "not (α·β·γ)^φ"),
+    ("ex10_b4_blocks", "rounded_per_stage", lambda: ref.b4_blocks_rounded(round),
+     "rounded up stage by stage"),
+    ("ex10_b4_blocks", "rounded_total", lambda: round(sum(ref.b0_stage_lengths()) * SCALING["b4"].depth),
+     "rounded up stage by stage"),
+    ("ex10_b4_blocks", "unrounded", lambda: sum(ref.b0_stage_lengths()) * SCALING["b4"].depth,
+     "a block count is a whole number"),
+    ("ex10_b4_blocks", "floor", lambda: ref.b4_blocks_rounded(math.floor),
+     "rounded *up* (math.ceil), not down"),
+    ("ex10_b4_blocks", "b0", lambda: len(ref.mbconv_blocks(ref.efficientnet_model("b0"))),
+     "that is B0's 16 blocks"),
+    ("ex10_se_params", "expanded_quarter",
+     lambda: ref.se_between(ref.mbconv_se().fc1.in_channels, ref.mbconv_se().fc1.in_channels // 4),
+     "not of the expanded 240"),
+    ("ex10_se_params", "senet_r16",
+     lambda: ref.se_between(ref.mbconv_se().fc1.in_channels, ref.mbconv_se().fc1.in_channels // 16),
+     "SENet's r = 16"),
+    ("ex10_se_params", "no_biases", lambda: ref.fc_weights(ref.mbconv_se()),
+     "both 1×1 convolutions have biases"),
+    ("ex10_se_params", "on_input",
+     lambda: ref.se_between(ref.mbconv_input().shape[1], ref.mbconv_se().fc1.out_channels),
+     "it gates the 240 expanded channels"),
+    ("ex10_b3_first_width", "nearest", lambda: round(ref.b3_first_width_unrounded() / 8) * 8,
+     "the nearest multiple of 8 is 16"),
+    ("ex10_b3_first_width", "unrounded", ref.b3_first_width_unrounded,
+     "channels are whole numbers"),
+    ("ex10_b3_first_width", "truncated", lambda: int(ref.b3_first_width_unrounded()),
+     "rounded to multiples of 8 (make_divisible)"),
+    ("ex10_mbconv_macs", "flops", ref.mbconv_flops,
+     "that is the FLOP count"),
+    ("ex10_mbconv_macs", "depthwise_at_input", lambda: ref.mbconv_macs_with("depthwise", ref.mbconv_sides()[0]),
+     "count it at its 14×14 output positions"),
+    ("ex10_mbconv_macs", "expand_at_output", lambda: ref.mbconv_macs_with("expand", ref.mbconv_sides()[1]),
+     "the expansion comes before the strided depthwise convolution"),
+    ("ex10_mbconv_macs", "se_every_position", lambda: ref.mbconv_macs_with("se", ref.mbconv_sides()[1]),
+     "act once per image"),
+    ("ex10_mbconv_macs", "no_se", ref.mbconv_macs_without_se,
+     "the SE unit adds its two fully connected layers"),
+    # ---- exercises 11
+    ("ex11_stage_ratio_macs", "flops", ref.stage_ratio_flops,
+     "that is the FLOP count"),
+    ("ex11_stage_ratio_macs", "no_removal", ref.stage3_added_blocks_macs,
+     "stage 2 also loses a block"),
+    ("ex11_stage_ratio_macs", "one_block", ref.one_bottleneck_macs,
+     "that is what one bottleneck costs"),
+    ("ex11_stage_ratio_macs", "map_not_halved", ref.stage_ratio_macs_unhalved,
+     "stage 3 works on a 14×14 map"),
+    ("ex11_patchify_stem_macs", "flops", ref.patchify_stem_flops,
+     "that is the FLOP count"),
+    ("ex11_patchify_stem_macs", "resnet_stem", lambda: ref.roadmap_stem_macs(ref.STAGE_RATIO_STEP),
+     "that is what ResNet's 7×7 stem convolution costs"),
+    ("ex11_patchify_stem_macs", "patchify_stem", lambda: ref.roadmap_stem_macs(ref.PATCHIFY_STEP),
+     "that is what the patchify stem costs"),
+    ("ex11_patchify_stem_macs", "sign", lambda: -ref.patchify_stem_macs(),
+     "give the MACs saved as a positive number"),
+    ("ex11_block_params", "missing_c", lambda: ref.convnext_block_params() - ref.convnext_block().layer_scale.numel(),
+     "96 parameters are missing"),
+    ("ex11_block_params", "no_biases", ref.convnext_block_without_biases,
+     "both linear layers have biases"),
+    ("ex11_block_params", "dense", ref.convnext_block_dense,
+     "is depthwise (groups=96)"),
+    ("ex11_block_params", "no_norm",
+     lambda: ref.convnext_block_params() - ref.num_params(ref.convnext_block_parts()["norm"]),
+     "the LayerNorm has a scale and a shift"),
+    ("ex11_block_params", "no_expansion", lambda: ref.num_params(ref.convnext_block_unexpanded()),
+     "widens to 4C = 384 channels"),
+    ("ex11_block_macs", "flops", ref.convnext_block_flops,
+     "that is the FLOP count"),
+    ("ex11_block_macs", "dense",
+     lambda: ref.convnext_block_macs() - ref.convnext_depthwise_macs() + ref.convnext_depthwise_macs(dense=True),
+     "the 7×7 convolution is depthwise"),
+    ("ex11_block_macs", "linears_only", lambda: ref.convnext_block_macs() - ref.convnext_depthwise_macs(),
+     "add the 7×7 depthwise convolution"),
+    ("ex11_block_macs", "depthwise_only", ref.convnext_depthwise_macs,
+     "that is the depthwise convolution alone"),
+    ("ex11_block_macs", "no_expansion",
+     lambda: ref.block_macs_at(ref.convnext_block_unexpanded(), ref.convnext_block_input()),
+     "widen to 4C = 384 channels and back"),
+    ("ex11_vit_tokens", "no_class_token", lambda: math.prod(ref.vit_patch_grid(384)[-2:]),
+     "add the class token"),
+    ("ex11_vit_tokens", "at_224", lambda: ref.vit_tokens(224)[1],
+     "that is the sequence at 224×224"),
+    ("ex11_vit_tokens", "per_side", lambda: ref.vit_patch_grid(384)[-1],
+     "patches along one side"),
+    ("ex11_vit_block_params", "no_out_proj",
+     lambda: ref.encoder_block_params() - ref.num_params(ref.encoder_block().self_attention.out_proj),
+     "output projection D → D"),
+    ("ex11_vit_block_params", "qkv_per_head", ref.encoder_block_qkv_per_head,
+     "the 12 heads split the 768 dimensions"),
+    ("ex11_vit_block_params", "weights_only", ref.encoder_block_weight_matrices,
+     "the linear layers have biases"),
+    ("ex11_vit_block_params", "no_norms",
+     lambda: ref.encoder_block_params() - ref.num_params(ref.encoder_block().ln_1)
+     - ref.num_params(ref.encoder_block().ln_2),
+     "add the two LayerNorms"),
+    # ---- exercises 12
+    ("ex12_head_params", "no_bias", lambda: ref.linear_on_features(5, bias=False),
+     "has a bias too"),
+    ("ex12_head_params", "imagenet_head", lambda: ref.num_params(ref.resnet_model(18).fc),
+     "that is the ImageNet head"),
+    ("ex12_head_params", "ten_classes", lambda: ref.linear_on_features(10),
+     "the target task has 5 classes"),
+    ("ex12_head_params", "whole_model", lambda: ref.trainable_params(ref.transfer_resnet18("all")),
+     "that is every parameter of the model"),
+    ("ex12_layer4_params", "no_head", lambda: ref.num_params(ref.transfer_resnet18("layer4").layer4),
+     "the new head is trained too"),
+    ("ex12_layer4_params", "imagenet_head",
+     lambda: ref.num_params(ref.transfer_resnet18("layer4").layer4) + ref.num_params(ref.resnet_model(18).fc),
+     "the ImageNet head is replaced"),
+    ("ex12_layer4_params", "full", lambda: ref.trainable_params(ref.transfer_resnet18("all")),
+     "that is full fine-tuning"),
+    ("ex12_layer4_params", "head_only", ref.head_params,
+     "that is the new head alone"),
+    ("ex12_layer4_params", "no_projection",
+     lambda: ref.layer4_params() - ref.num_params(ref.transfer_resnet18("layer4").layer4[0].downsample),
+     "its shortcut is a 1×1 convolution"),
+    ("ex12_layer4_params", "buffers_counted",
+     lambda: ref.layer4_params() + ref.bn_buffer_numel(ref.transfer_resnet18("layer4").layer4),
+     "running mean and variance are buffers"),
+    ("ex12_training_steps", "partial_batches", ref.steps_with_partial_batches,
+     "fit takes full batches only"),
+    ("ex12_training_steps", "unrounded", lambda: 10 * len(ref.target_data().x_train) / 64,
+     "a step is one whole batch"),
+    ("ex12_training_steps", "one_epoch", lambda: ref.counted_training_steps(ref.target_data(), epochs=1),
+     "that is one epoch"),
+    ("ex12_training_steps", "all_classes",
+     lambda: ref.counted_training_steps(ref.toy_cifar().select(list(ref.toy_cifar().classes), n_train_per_class=50)),
+     "select keeps only the 5 classes named"),
+    ("ex12_error_reduction", "points", lambda: ref.resnet50_metric(2) - ref.resnet50_metric(1),
+     "that is the gain in points"),
+    ("ex12_error_reduction", "over_accuracy",
+     lambda: (ref.resnet50_metric(2) - ref.resnet50_metric(1)) / ref.resnet50_metric(1),
+     "divide by V1's *error*"),
+    ("ex12_error_reduction", "over_v2_error", lambda: ref.error_reduction(relative_to=2),
+     "relative to the error you start from"),
+    ("ex12_error_reduction", "percent", lambda: 100 * ref.error_reduction(),
+     "give a fraction"),
+    ("ex12_error_reduction", "top5", lambda: ref.error_reduction("acc@5"),
+     "that is the top-5 error's reduction"),
+    ("ex12_resize_width", "short_side", lambda: ref.resized_photo(2)[-2],
+     "sets the *shorter* side"),
+    ("ex12_resize_width", "crop", lambda: ref.preprocessed_photo(2)[-1],
+     "is the centre crop"),
+    ("ex12_resize_width", "v1_resize", lambda: ref.resized_photo(1)[-1],
+     "that uses V1's resize"),
+    ("ex12_resize_width", "rounded", lambda: round(ref.resize_width_unrounded()),
+     "it does not round it"),
+    ("ex12_resize_width", "unrounded", ref.resize_width_unrounded,
+     "pixels come in whole numbers"),
+    # ---- exercises 13
+    ("ex13_params_ratio", "inverse",
+     lambda: ref.num_params(ref.glance_model("resnet50")) / ref.num_params(ref.glance_model("vgg19_bn")),
+     "that is ResNet-50's share"),
+    ("ex13_params_ratio", "gflops_ratio", lambda: ref.gmacs_rounded("vgg19_bn") / ref.gmacs_rounded("resnet50"),
+     "that is the ratio of the GFLOPs column"),
+    ("ex13_params_ratio", "vgg16",
+     lambda: ref.num_params(ref.glance_model("vgg16")) / ref.num_params(ref.glance_model("resnet50")),
+     "that is VGG-16"),
+    ("ex13_params_ratio", "difference",
+     lambda: ref.num_params(ref.glance_model("vgg19_bn")) - ref.num_params(ref.glance_model("resnet50")),
+     "divide, do not subtract"),
+    ("ex13_fc_share", "fc6_only",
+     lambda: ref.num_params(ref.linears_of(ref.glance_model("vgg19_bn"))[0])
+     / ref.num_params(ref.glance_model("vgg19_bn")),
+     "that is fc6 alone"),
+    ("ex13_fc_share", "convs",
+     lambda: ref.num_params(ref.glance_model("vgg19_bn").features) / ref.num_params(ref.glance_model("vgg19_bn")),
+     "that is the convolutions' share"),
+    ("ex13_fc_share", "vgg16", lambda: ref.fc_share("vgg16"),
+     "that is VGG-16's share"),
+    ("ex13_fc_share", "percent", lambda: 100 * ref.fc_share(),
+     "give a fraction"),
+    ("ex13_fc_share", "fc_count", lambda: ref.fc_params_of("vgg19_bn"),
+     "that is how many parameters the fully connected layers have"),
+    ("ex13_resnet50_flops", "macs", lambda: ref.gmacs_rounded("resnet50"),
+     "which counts multiply-accumulates"),
+    ("ex13_resnet50_flops", "halved", lambda: ref.gmacs_rounded("resnet50") / 2,
+     "multiply by 2, do not divide"),
+    ("ex13_resnet50_flops", "not_giga", lambda: ref.resnet50_gflops() * 1e9,
+     "give the answer in GFLOPs"),
+    ("ex13_macs_ratio", "inverse", lambda: ref.gmacs_rounded("efficientnet_b0") / ref.gmacs_rounded("resnet50"),
+     "that is EfficientNet-B0's share"),
+    ("ex13_macs_ratio", "params_ratio",
+     lambda: ref.num_params(ref.glance_model("resnet50")) / ref.num_params(ref.glance_model("efficientnet_b0")),
+     "that is the ratio of the parameters"),
+    ("ex13_macs_ratio", "difference", lambda: ref.gmacs_rounded("resnet50") - ref.gmacs_rounded("efficientnet_b0"),
+     "divide, do not subtract"),
+    ("ex13_vit_fp16_mb", "float32", lambda: ref.parameter_bytes("vit_b_16", torch.float32) / 1e6,
+     "that is float32"),
+    ("ex13_vit_fp16_mb", "mib", lambda: ref.parameter_bytes("vit_b_16", torch.float16) / 2 ** 20,
+     "that is in MiB"),
+    ("ex13_vit_fp16_mb", "params", lambda: ref.num_params(ref.glance_model("vit_b_16")) / 1e6,
+     "the number of parameters in millions"),
+    ("ex13_vit_fp16_mb", "megabits", lambda: ref.parameter_bytes("vit_b_16", torch.float16) * 8 / 1e6,
+     "that is in megabits"),
 ]
 
 WRONG_VALUES: dict[str, dict[str, int | float]] = {  # what the measured mistakes come to
@@ -962,6 +1586,54 @@ WRONG_VALUES: dict[str, dict[str, int | float]] = {  # what the measured mistake
                            "scaling": 8_034_304},
     "ex08_reduction_ratio": {"default": 16, "inner_width": 2},
     "ex08_se_pre_params": {"standard": 132_160, "inner_width": 8_464, "no_biases": 32_768},
+    "ex09_separable_macs": {"standard": 462_422_016, "flops": 109_985_792, "pointwise_only": 51_380_224,
+                            "depthwise_only": 3_612_672},
+    "ex09_separable_fraction": {"one_over_k2": 0.1111111111111111, "one_over_n": 0.001953125,
+                                "inverted": 8.844529750479847},
+    "ex09_separable_params": {"no_bn": 133_376, "conv_bias": 135_680, "buffers_counted": 136_448,
+                              "standard": 1_180_672},
+    "ex09_width_resolution_macs": {"alpha_rho_estimate": 72_543_412.24489796,
+                                   "alpha_not_squared": 145_086_824.48979592, "at_224": 149_497_088,
+                                   "full_width": 290_675_200, "flops": 153_049_600},
+    "ex09_inverted_residual_params": {"hidden_from_output": 13_312, "no_project_bn": 9_936, "no_bn": 9_360,
+                                      "dense_depthwise": 195_328, "buffers_counted": 10_640},
+    "ex09_residual_blocks": {"all_blocks": 17, "one_per_stage": 7, "stride_one": 13},
+    "ex10_compound_base": {"linear": 1.518, "all_squared": 2.304324, "target": 2.0},
+    "ex10_compound_flops": {"two_to_phi": 8.0, "times_phi": 5.760809999999999, "linear": 3.497963832},
+    "ex10_b4_blocks": {"rounded_per_stage": 29, "rounded_total": 29, "unrounded": 28.8, "floor": 25, "b0": 16},
+    "ex10_se_params": {"expanded_quarter": 29_100, "senet_r16": 7_455, "no_biases": 4_800, "on_input": 850},
+    "ex10_b3_first_width": {"nearest": 16, "unrounded": 19.2, "truncated": 19},
+    "ex10_mbconv_macs": {"flops": 23_435_520, "depthwise_at_input": 12_987_840, "expand_at_output": 6_072_960,
+                         "se_every_position": 12_653_760, "no_se": 11_712_960},
+    "ex11_stage_ratio_macs": {"flops": 873_463_808, "no_removal": 655_097_856, "one_block": 218_365_952,
+                              "map_not_halved": 2_402_025_472},
+    "ex11_patchify_stem_macs": {"flops": 216_760_320, "resnet_stem": 118_013_952, "patchify_stem": 9_633_792,
+                                "sign": -108_380_160},
+    "ex11_block_params": {"missing_c": 79_200, "no_biases": 78_720, "dense": 526_176, "no_norm": 79_104,
+                          "no_expansion": 23_712},
+    "ex11_block_macs": {"flops": 491_925_504, "dense": 1_647_378_432, "linears_only": 231_211_008,
+                        "depthwise_only": 14_751_744, "no_expansion": 72_554_496},
+    "ex11_vit_tokens": {"no_class_token": 576, "at_224": 197, "per_side": 24},
+    "ex11_vit_block_params": {"no_out_proj": 6_497_280, "qkv_per_head": 26_577_408, "weights_only": 7_077_888,
+                              "no_norms": 7_084_800},
+    "ex12_head_params": {"no_bias": 2_560, "imagenet_head": 513_000, "ten_classes": 5_130, "whole_model": 11_179_077},
+    "ex12_layer4_params": {"no_head": 8_393_728, "imagenet_head": 8_906_728, "full": 11_179_077, "head_only": 2_565,
+                           "no_projection": 8_264_197, "buffers_counted": 8_401_413},
+    "ex12_training_steps": {"partial_batches": 40, "unrounded": 39.0625, "one_epoch": 3, "all_classes": 70},
+    "ex12_error_reduction": {"points": 4.728000000000009, "over_accuracy": 0.0621042952843821,
+                             "over_v2_error": 0.2469961341552612, "percent": 19.807289484708875,
+                             "top5": 0.3603250210142898},
+    "ex12_resize_width": {"short_side": 232, "crop": 224, "v1_resize": 383, "rounded": 348,
+                          "unrounded": 347.72833723653395},
+    "ex13_params_ratio": {"inverse": 0.17787683491240788, "gflops_ratio": 4.801173881144534,
+                          "vgg16": 5.413678082807111, "difference": 118_121_216},
+    "ex13_fc_share": {"fc6_only": 0.7152407927468604, "convs": 0.13944624380442056, "vgg16": 0.8936473749490668,
+                      "percent": 86.05537561955795, "fc_count": 123_642_856},
+    "ex13_resnet50_flops": {"macs": 4.089, "halved": 2.0445, "not_giga": 8178000000.000001},
+    "ex13_macs_ratio": {"inverse": 0.09439960870628515, "params_ratio": 4.83252340718095,
+                        "difference": 3.7030000000000003},
+    "ex13_vit_fp16_mb": {"float32": 346.270624, "mib": 165.1147003173828, "params": 86.567656,
+                         "megabits": 1385.082496},
 }
 
 

@@ -65,7 +65,8 @@ def expected_badge(relative_path: str) -> str:
 
 def test_the_problem_sets_exist() -> None:
     for name in ("01_building_blocks", "02_alexnet_zfnet", "03_vgg", "04_googlenet", "05_resnet", "06_wide_resnext",
-                 "07_densenet", "08_senet"):
+                 "07_densenet", "08_senet", "09_mobilenet", "10_efficientnet", "11_convnext",
+                 "12_transfer_learning", "13_at_a_glance"):
         assert EXERCISES / f"{name}.ipynb" in NOTEBOOKS, name
     # Every check in cnncourse.checks belongs to a problem set.
     chapters = {name[2:4] for name in vars(checks) if re.fullmatch(r"ex\d\d_\w+", name)}

@@ -24,5 +24,16 @@ from .ex07 import *  # noqa: F403
 from .ex07 import __all__ as _ex07
 from .ex08 import *  # noqa: F403
 from .ex08 import __all__ as _ex08
+from .ex09 import *  # noqa: F403
+from .ex09 import __all__ as _ex09
+from .ex10 import *  # noqa: F403
+from .ex10 import __all__ as _ex10
+from .ex11 import *  # noqa: F403
+from .ex11 import __all__ as _ex11
+from .ex12 import *  # noqa: F403
+from .ex12 import __all__ as _ex12
+from .ex13 import *  # noqa: F403
+from .ex13 import __all__ as _ex13
 
-__all__ = ["check", *_ex01, *_ex02, *_ex03, *_ex04, *_ex05, *_ex06, *_ex07, *_ex08]
+__all__ = ["check", *_ex01, *_ex02, *_ex03, *_ex04, *_ex05, *_ex06, *_ex07, *_ex08, *_ex09, *_ex10, *_ex11,
+           *_ex12, *_ex13]
