@@ -27,6 +27,7 @@ from torch import nn
 
 from ..layers import ConvBNAct, SqueezeExcite, StochasticDepth, make_divisible
 from ._registry import check_input, register
+from .mobilenet import _init_weights
 
 __all__ = ["B0_STAGES", "SCALING", "EfficientNet", "MBConv", "compound_coefficients"] + [
     f"efficientnet_b{i}" for i in range(8)]
@@ -169,18 +170,7 @@ class EfficientNet(nn.Module):
         self.classifier = nn.Sequential(nn.Dropout(dropout, inplace=True), nn.Linear(self.num_features, num_classes))
         self.in_channels, self.small_input = in_channels, small_input
 
-        for m in self.modules():  # torchvision's initialisation
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                bound = 1.0 / math.sqrt(m.out_features)
-                nn.init.uniform_(m.weight, -bound, bound)
-                nn.init.zeros_(m.bias)
+        _init_weights(self, _uniform_by_outputs)  # torchvision's; only the linear layer differs from MobileNet's
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) → (B, num_features, H/32, W/32) (H/8 with ``small_input``)."""
@@ -192,6 +182,11 @@ class EfficientNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(torch.flatten(self.avgpool(self.forward_features(x)), 1))
+
+
+def _uniform_by_outputs(linear: nn.Linear) -> None:
+    bound = 1.0 / math.sqrt(linear.out_features)
+    nn.init.uniform_(linear.weight, -bound, bound)
 
 
 def _efficientnet(name: str, num_classes: int, variant: dict[str, object]) -> EfficientNet:

@@ -22,7 +22,7 @@ follow torchvision's ``mobilenet_v2`` so its ``state_dict`` loads with ``strict=
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import torch
@@ -205,8 +205,13 @@ class MobileNetV2(nn.Module):
         return self.classifier(torch.flatten(F.adaptive_avg_pool2d(self.forward_features(x), 1), 1))
 
 
-def _init_weights(model: nn.Module) -> None:
-    """torchvision's MobileNet initialisation: He-normal (fan-out) convs, BN at identity, small linear."""
+def _small_normal(linear: nn.Linear) -> None:
+    nn.init.normal_(linear.weight, 0, 0.01)
+
+
+def _init_weights(model: nn.Module, linear_init: Callable[[nn.Linear], None] = _small_normal) -> None:
+    """torchvision's MobileNet and EfficientNet initialisation: He-normal (fan-out) convs, BN at identity,
+    linear layers by ``linear_init`` (MobileNet: normal with std 0.01) with zero biases."""
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode="fan_out")
@@ -216,7 +221,7 @@ def _init_weights(model: nn.Module) -> None:
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
         elif isinstance(m, nn.Linear):
-            nn.init.normal_(m.weight, 0, 0.01)
+            linear_init(m)
             nn.init.zeros_(m.bias)
 
 
