@@ -13,13 +13,14 @@ export CNNCOURSE_DATA ?= $(SHARED_DATA)
 endif
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-cell-timeout=600 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: venv book execute html test unit nbval badges audit clean help
+.PHONY: venv book execute html test unit nbval badges bench audit clean help
 
 help:
 	@echo "make book   execute every notebook in notebooks/ and build the site in _build/html"
 	@echo "make test   unit tests (tests/), then strict nbval on notebooks/"
 	@echo "make html   build the site from the stored outputs, without executing"
 	@echo "make badges rewrite every notebook's Colab badge and install cell from _config.yml"
+	@echo "make bench  run the benchmarks (minutes; not part of make test); raw output in benchmarks/results/"
 
 $(STAMP): pyproject.toml requirements/ci.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,8 +38,10 @@ html: venv
 
 book: execute html
 
+# The unit tests are independent: two pytest-xdist workers keep both cores busy (kernel start-ups,
+# small models); nbval runs the notebooks one at a time so their stored outputs reproduce exactly.
 unit: venv
-	$(PY) -m pytest tests/
+	$(PY) -m pytest -n 2 tests/
 
 nbval: venv
 	$(PY) -m pytest $(NBVAL_FLAGS) notebooks/
@@ -47,6 +50,14 @@ test: unit nbval
 
 badges: venv
 	$(PY) tools/badges.py
+
+# The benchmarks behind benchmarks/RESULTS.md (about 35 minutes on 2 cores); never part of `make test`.
+BENCHMARKS := trainer_vs_dataloader mfu recipe notebook_times
+bench: venv
+	mkdir -p benchmarks/results
+	set -o pipefail; for b in $(BENCHMARKS); do \
+	  echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py | tee benchmarks/results/$$b.txt || exit 1; \
+	done
 
 audit:
 	$(PYTHON) ../shared/tools/audit_notebooks.py notebooks

@@ -63,7 +63,8 @@ def test_ci_calls_make_test_and_builds_the_book() -> None:
     assert "CNNCOURSE_DATA" in ci and "../shared/data" in ci
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^test: unit nbval$", makefile, re.M)
-    assert "-m pytest tests/" in makefile and "-m pytest $(NBVAL_FLAGS) notebooks/" in makefile
+    assert re.search(r"^\t\$\(PY\) -m pytest (-n \d+ )?tests/$", makefile, re.M)
+    assert "-m pytest $(NBVAL_FLAGS) notebooks/" in makefile
     assert re.search(r"^NBVAL_FLAGS := --nbval ", makefile, re.M) and "--nbval-lax" not in makefile
     assert "jupyter-book build . -W" in makefile
 
