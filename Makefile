@@ -13,12 +13,14 @@ export CNNCOURSE_DATA ?= $(SHARED_DATA)
 endif
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-cell-timeout=600 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: venv book execute html test unit nbval badges bench audit clean help
+.PHONY: venv book execute html test unit nbval badges bench audit site-check serve clean help
 
 help:
 	@echo "make book   execute every notebook in notebooks/ and build the site in _build/html"
 	@echo "make test   unit tests (tests/), then strict nbval on notebooks/"
 	@echo "make html   build the site from the stored outputs, without executing"
+	@echo "make site-check  build with -W, open every page in headless Chromium, check links, figures, Colab links"
+	@echo "make serve  preview _build/html on http://127.0.0.1:8000"
 	@echo "make badges rewrite every notebook's Colab badge and install cell from _config.yml"
 	@echo "make bench  run the benchmarks (minutes; not part of make test); raw output in benchmarks/results/"
 
@@ -47,6 +49,19 @@ nbval: venv
 	$(PY) -m pytest $(NBVAL_FLAGS) notebooks/
 
 test: unit nbval
+
+# The published site, checked as a reader sees it: Debian's Chromium (apt-get install chromium)
+# driven by Playwright, which the [site] extra installs into the same virtual environment.
+SITE_STAMP := $(VENV)/.installed-site
+$(SITE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c requirements/ci.txt -e ".[site]"
+	touch $(SITE_STAMP)
+
+site-check: $(SITE_STAMP)
+	$(PY) tools/site_check.py
+
+serve:
+	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
 badges: venv
 	$(PY) tools/badges.py

@@ -59,7 +59,8 @@ def test_pyproject_uses_ranges_and_ci_pins_satisfy_them() -> None:
 def test_ci_calls_make_test_and_builds_the_book() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "set -euo pipefail" in ci
-    assert re.search(r"^make test$", ci, re.M) and re.search(r"^make html$", ci, re.M)
+    assert re.search(r"^make test$", ci, re.M) and re.search(r"^make site-check$", ci, re.M)
+    assert ci.index("\nmake test\n") < ci.index("\nmake site-check\n")
     assert "CNNCOURSE_DATA" in ci and "../shared/data" in ci
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^test: unit nbval$", makefile, re.M)
@@ -67,6 +68,9 @@ def test_ci_calls_make_test_and_builds_the_book() -> None:
     assert "-m pytest $(NBVAL_FLAGS) notebooks/" in makefile
     assert re.search(r"^NBVAL_FLAGS := --nbval ", makefile, re.M) and "--nbval-lax" not in makefile
     assert "jupyter-book build . -W" in makefile
+    assert re.search(r"^site-check: .*\n\t\$\(PY\) tools/site_check.py$", makefile, re.M)
+    site_check = (ROOT / "tools" / "site_check.py").read_text()
+    assert '"build", ".", "-W"' in site_check
 
 
 def test_readme_shows_the_two_commands() -> None:
