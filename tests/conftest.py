@@ -1,14 +1,22 @@
 """Shared fixtures: a miniature CIFAR-10 in both on-disk formats, written by the tests themselves."""
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from cnncourse.data import CLASSES
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # `make unit` runs one pytest-xdist worker per core; a worker with a thread per core as well
+    # would oversubscribe the machine (4 busy threads on 2 cores slow every test down).
+    torch.set_num_threads(1)
 
 
 def image_for(label: int, index: int) -> np.ndarray:
