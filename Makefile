@@ -66,7 +66,7 @@ serve:
 badges: venv
 	$(PY) tools/badges.py
 
-# The benchmarks behind benchmarks/RESULTS.md (about 35 minutes on 2 cores); never part of `make test`.
+# The benchmarks behind benchmarks/RESULTS.md (about 25 minutes on 2 cores); never part of `make test`.
 BENCHMARKS := trainer_vs_dataloader mfu recipe notebook_times
 bench: venv
 	mkdir -p benchmarks/results
