@@ -56,7 +56,7 @@ class PILImages(Dataset):
 
 
 def conventional_fit(model: nn.Module, d: data.CIFARSubset, *, epochs: int, batch_size: int, lr: float,
-                     workers: int, seed: int) -> tuple[float, float]:
+                     workers: int, seed: int, device: torch.device) -> tuple[float, float]:
     """Train like a typical tutorial; returns (images/s over all epochs, seconds)."""
     tf = transforms.Compose([
         transforms.RandomCrop(32, padding=4, padding_mode="reflect"),
@@ -65,7 +65,7 @@ def conventional_fit(model: nn.Module, d: data.CIFARSubset, *, epochs: int, batc
         transforms.Normalize(data.MEAN, data.STD),
     ])
     loader = DataLoader(PILImages(d.x_train, d.y_train, tf), batch_size=batch_size, shuffle=True, drop_last=True,
-                        num_workers=workers, persistent_workers=workers > 0,
+                        num_workers=workers, persistent_workers=workers > 0, pin_memory=device.type == "cuda",
                         generator=torch.Generator().manual_seed(seed))
     steps_per_epoch = len(loader)
     total = epochs * steps_per_epoch
@@ -78,11 +78,14 @@ def conventional_fit(model: nn.Module, d: data.CIFARSubset, *, epochs: int, batc
         model.train()
         t0 = time.perf_counter()  # the worker start-up of each epoch is part of the loop's cost
         for x, y in loader:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
             loss = criterion(model(x), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             scheduler.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
         seconds += time.perf_counter() - t0
     return total * batch_size / seconds, seconds
 
@@ -119,13 +122,15 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=0.2)
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers of the conventional loop")
     parser.add_argument("--quick", action="store_true", help="1 epoch on 500 images per class (a smoke run)")
+    parser.add_argument("--device", default="cpu", help="cpu (the figures in RESULTS.md), cuda, or auto")
     args = parser.parse_args()
+    device = cnncourse.device() if args.device == "auto" else torch.device(args.device)
     n_train = 500 if args.quick else 2000
     epochs = 1 if args.quick else args.epochs
     d = data.cifar10_subset(n_train, 500)
     print(f"model: {MODEL}; data: {d}; {epochs} epochs, batch {args.batch_size}, peak lr {args.lr}, "
           f"SGD + Nesterov, label smoothing 0.1, augmentation pad-crop + flip; "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}")
 
     cnncourse.seed_everything(0)
     init = resnet8().state_dict()
@@ -133,7 +138,7 @@ def main() -> None:
     ours = resnet8()
     ours.load_state_dict(init)
     history = train.fit(ours, d, epochs=epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=5e-4,
-                        momentum=0.9, label_smoothing=0.1, warmup=0.2, augment=True, device="cpu", seed=0,
+                        momentum=0.9, label_smoothing=0.1, warmup=0.2, augment=True, device=device, seed=0,
                         progress=False, verbose=False)
     ours_ips = epochs * (len(d.x_train) // args.batch_size) * args.batch_size / history.total_seconds
     ours_acc = train.evaluate(ours, d.x_test, d.y_test)[1]
@@ -141,9 +146,10 @@ def main() -> None:
 
     theirs = resnet8()
     theirs.load_state_dict(init)
+    theirs.to(device)
     torch.manual_seed(0)
     conv_ips, conv_s = conventional_fit(theirs, d, epochs=epochs, batch_size=args.batch_size, lr=args.lr,
-                                        workers=args.workers, seed=0)
+                                        workers=args.workers, seed=0, device=device)
     conv_acc = train.evaluate(theirs, d.x_test, d.y_test, channels_last=False)[1]
     print(f"(b) DataLoader, {args.workers} workers     {conv_ips:8,.0f} img/s  {conv_s:6.1f} s  test acc {conv_acc:.1%}")
     print(f"ratio (a)/(b): {ours_ips / conv_ips:.2f}×   accuracy (a) − (b): {100 * (ours_acc - conv_acc):+.1f} points")
