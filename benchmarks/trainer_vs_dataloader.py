@@ -55,15 +55,20 @@ class PILImages(Dataset):
         return self.transform(Image.fromarray(self.images[i])), self.labels[i]
 
 
-def conventional_fit(model: nn.Module, d: data.CIFARSubset, *, epochs: int, batch_size: int, lr: float,
-                     workers: int, seed: int, device: torch.device) -> tuple[float, float]:
-    """Train like a typical tutorial; returns (images/s over all epochs, seconds)."""
-    tf = transforms.Compose([
+def tutorial_transforms() -> transforms.Compose:
+    """The per-sample CIFAR augmentation of most tutorials: the same crop and flip as ``fit``, on PIL images."""
+    return transforms.Compose([
         transforms.RandomCrop(32, padding=4, padding_mode="reflect"),
         transforms.RandomHorizontalFlip(),
         transforms.ToTensor(),
         transforms.Normalize(data.MEAN, data.STD),
     ])
+
+
+def conventional_fit(model: nn.Module, d: data.CIFARSubset, *, epochs: int, batch_size: int, lr: float,
+                     workers: int, seed: int, device: torch.device) -> tuple[float, float]:
+    """Train like a typical tutorial; returns (images/s over all epochs, seconds)."""
+    tf = tutorial_transforms()
     loader = DataLoader(PILImages(d.x_train, d.y_train, tf), batch_size=batch_size, shuffle=True, drop_last=True,
                         num_workers=workers, persistent_workers=workers > 0, pin_memory=device.type == "cuda",
                         generator=torch.Generator().manual_seed(seed))
@@ -92,12 +97,7 @@ def conventional_fit(model: nn.Module, d: data.CIFARSubset, *, epochs: int, batc
 
 def data_only(d: data.CIFARSubset, *, batch_size: int, workers: int, batches: int = 60) -> tuple[float, float]:
     """Images/s of the two input pipelines alone, no model: (fit's batched gather + augment, the DataLoader)."""
-    tf = transforms.Compose([
-        transforms.RandomCrop(32, padding=4, padding_mode="reflect"),
-        transforms.RandomHorizontalFlip(),
-        transforms.ToTensor(),
-        transforms.Normalize(data.MEAN, data.STD),
-    ])
+    tf = tutorial_transforms()
     generator = torch.Generator().manual_seed(0)
     order = torch.randperm(len(d.x_train), generator=generator)
     t0 = time.perf_counter()
