@@ -81,7 +81,7 @@ def conventional_fit(model: nn.Module, d: data.CIFARSubset, *, epochs: int, batc
     seconds = 0.0
     for _ in range(epochs):
         model.train()
-        t0 = time.perf_counter()  # the worker start-up of each epoch is part of the loop's cost
+        t0 = time.perf_counter()  # the first epoch includes the workers' start-up, as a student's cell does
         for x, y in loader:
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
             loss = criterion(model(x), y)
