@@ -22,31 +22,34 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 import cnncourse
-from cnncourse import costs, data, models, train
+from cnncourse import costs, data, train
+
+from _resnet8 import resnet8  # benchmarks/ is on sys.path when a script here is run
 
 
-def resnet8() -> nn.Module:
-    """Chapter 5's CIFAR ResNet-8: stem 16, stages of one basic block at 32/64/128 channels."""
-    return models.ResNet(models.BasicBlock, (0, 1, 1, 1), widths=(16, 32, 64, 128), num_classes=10, small_input=True)
+def best_seconds(fn: Callable[[], object], repeats: int) -> float:
+    """Shortest of ``repeats`` timed calls of ``fn``, after one untimed warm-up call."""
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 def matmul_flops(n: int = 4096, repeats: int = 10) -> float:
     """Best FLOP/s of an fp32 ``n × n`` matmul over ``repeats`` timed runs (after one warm-up)."""
     a, b = torch.randn(n, n), torch.randn(n, n)
     out = torch.empty(n, n)
-    torch.mm(a, b, out=out)
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        torch.mm(a, b, out=out)
-        best = min(best, time.perf_counter() - t0)
-    return 2 * n**3 / best
+    return 2 * n**3 / best_seconds(lambda: torch.mm(a, b, out=out), repeats)
 
 
 def conv1x1_flops(n: int = 4096, repeats: int = 10) -> float:
@@ -55,31 +58,36 @@ def conv1x1_flops(n: int = 4096, repeats: int = 10) -> float:
     side = int(round(n ** 0.5))
     x = torch.randn(1, n, side, side).contiguous(memory_format=torch.channels_last)
     w = torch.randn(n, n, 1, 1).contiguous(memory_format=torch.channels_last)
-    F.conv2d(x, w)
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        F.conv2d(x, w)
-        best = min(best, time.perf_counter() - t0)
-    return 2 * n * n * side * side / best
+    return 2 * n * n * side * side / best_seconds(lambda: F.conv2d(x, w), repeats)
 
 
-def step_images_per_s(batch_size: int, *, channels_last: bool = True, steps: int = 20,
-                      model: nn.Module | None = None) -> float:
-    """Images/s of bare SGD steps (forward, backward, update) on one fixed random batch (default model: ResNet-8)."""
+def training_step(model: nn.Module, batch_size: int, fmt: torch.memory_format) -> Callable[[], None]:
+    """One bare SGD step (forward, backward, update) of ``model`` on a fixed random batch, as a closure."""
     torch.manual_seed(0)
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
-    model = (model if model is not None else resnet8()).to(memory_format=fmt)
+    model = model.to(memory_format=fmt)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True)
     x = torch.randn(batch_size, 3, 32, 32).contiguous(memory_format=fmt)
     y = torch.randint(0, 10, (batch_size,))
-    for i in range(steps + 3):
-        if i == 3:
-            t0 = time.perf_counter()
+
+    def step() -> None:
         loss = F.cross_entropy(model(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+
+    return step
+
+
+def step_images_per_s(batch_size: int, *, channels_last: bool = True, steps: int = 20,
+                      model: nn.Module | None = None) -> float:
+    """Images/s of bare SGD steps on one fixed random batch (default model: ResNet-8), after 3 warm-up steps."""
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    step = training_step(model if model is not None else resnet8(), batch_size, fmt)
+    for _ in range(3):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
     return batch_size * steps / (time.perf_counter() - t0)
 
 
@@ -137,18 +145,7 @@ def op_profile(batch_size: int, steps: int = 5) -> dict[str, float]:
     """Share of one training step's CPU time by operator kind (convolution, batch norm, other)."""
     from torch.profiler import ProfilerActivity, profile
 
-    torch.manual_seed(0)
-    model = resnet8().to(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True)
-    x = torch.randn(batch_size, 3, 32, 32).contiguous(memory_format=torch.channels_last)
-    y = torch.randint(0, 10, (batch_size,))
-
-    def step() -> None:
-        loss = F.cross_entropy(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
+    step = training_step(resnet8(), batch_size, torch.channels_last)
     step()
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(steps):
@@ -176,7 +173,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run, not for RESULTS.md)")
     args = parser.parse_args()
-    torch.set_num_threads(torch.get_num_threads())
     threads = torch.get_num_threads()
     print(f"machine: {platform.processor() or platform.machine()}, {threads} threads, torch {torch.__version__}")
 
