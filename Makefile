@@ -13,7 +13,7 @@ export CNNCOURSE_DATA ?= $(SHARED_DATA)
 endif
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-cell-timeout=600 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: venv book execute html test unit nbval badges bench audit site-check serve clean help
+.PHONY: venv book execute html test unit nbval badges bench bakeoff audit site-check serve clean help
 
 help:
 	@echo "make book   execute every notebook in notebooks/ and build the site in _build/html"
@@ -23,6 +23,7 @@ help:
 	@echo "make serve  preview _build/html on http://127.0.0.1:8000"
 	@echo "make badges rewrite every notebook's Colab badge and install cell from _config.yml"
 	@echo "make bench  run the benchmarks (minutes; not part of make test); raw output in benchmarks/results/"
+	@echo "make bakeoff  train every family's CIFAR model under the course protocol, 3 seeds (~25 min)"
 
 $(STAMP): pyproject.toml requirements/ci.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,6 +74,11 @@ bench: venv
 	set -o pipefail; for b in $(BENCHMARKS); do \
 	  echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py | tee benchmarks/results/$$b.txt || exit 1; \
 	done
+
+# The bake-off: every family's CIFAR model under the course protocol, 3 seeds each; writes
+# cnncourse/results/bakeoff*.csv (benchmarks/results/ links to them). `--tune` first if entries change.
+bakeoff: venv
+	set -o pipefail; $(PY) benchmarks/bakeoff.py | tee benchmarks/results/bakeoff.txt
 
 audit:
 	$(PYTHON) ../shared/tools/audit_notebooks.py notebooks

@@ -3,8 +3,9 @@
 
 Each notebook runs top to bottom in a fresh kernel, exactly as ``make book`` and
 nbval run it, but the stored notebook is left untouched (the outputs are kept in
-memory only). A run's final accuracy is read from the last "epoch N/N ... test acc"
-line that ``cnncourse.train.fit`` prints; chapters without a training run show "—".
+memory only). A run's final accuracy is read from the "validation …% test …%" line that
+``print(result)`` shows after a protocol run, or from the last "epoch N/N ... test acc" line that
+``cnncourse.train.fit`` prints; chapters without a training run show "—".
 
 Budgets (COURSE_DESIGN.md §6): each notebook ≤ 180 s, all chapters ≤ 22 min.
 
@@ -27,6 +28,7 @@ NOTEBOOK_BUDGET_S = 180
 TOTAL_BUDGET_S = 22 * 60
 CELL_TIMEOUT_S = 600
 FINAL_EPOCH = re.compile(r"epoch\s+(\d+)/(\d+)\s.*?test acc\s+([\d.]+)%")
+PROTOCOL_RESULT = re.compile(r"validation\s+[\d.]+%\s+test\s+([\d.]+)%")
 
 
 def run(path: Path) -> tuple[nbformat.NotebookNode, float]:
@@ -47,6 +49,7 @@ def final_accuracies(nb: nbformat.NotebookNode) -> list[float]:
             for m in FINAL_EPOCH.finditer(out.get("text", "")):
                 if m.group(1) == m.group(2):
                     found.append(float(m.group(3)))
+            found += [float(m.group(1)) for m in PROTOCOL_RESULT.finditer(out.get("text", ""))]
     return found
 
 

@@ -14,17 +14,22 @@ from matplotlib.figure import Figure
 from .train import History
 
 
-def plot_history(history: History | Mapping[str, History], *, title: str | None = None) -> Figure:
-    """Loss and accuracy per epoch; pass ``{"label": history, ...}`` to compare runs on one figure."""
+def plot_history(history: History | Mapping[str, History], *, title: str | None = None,
+                 eval_label: str = "test") -> Figure:
+    """Loss and accuracy per epoch; pass ``{"label": history, ...}`` to compare runs on one figure.
+
+    ``eval_label`` names the dashed curves: the split ``fit`` evaluated after each epoch
+    (``"validation"`` for a :mod:`cnncourse.protocol` run).
+    """
     runs = {"": history} if isinstance(history, History) else dict(history)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
     for i, (label, h) in enumerate(runs.items()):
         color = f"C{i}"
         prefix = f"{label} " if label else ""
         ax_loss.plot(h.epoch, h.train_loss, color=color, label=f"{prefix}train")
-        ax_loss.plot(h.epoch, h.test_loss, color=color, ls="--", label=f"{prefix}test")
+        ax_loss.plot(h.epoch, h.test_loss, color=color, ls="--", label=f"{prefix}{eval_label}")
         ax_acc.plot(h.epoch, [100 * a for a in h.train_acc], color=color, label=f"{prefix}train")
-        ax_acc.plot(h.epoch, [100 * a for a in h.test_acc], color=color, ls="--", label=f"{prefix}test")
+        ax_acc.plot(h.epoch, [100 * a for a in h.test_acc], color=color, ls="--", label=f"{prefix}{eval_label}")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
     ax_acc.axhline(10, color="grey", lw=0.8, ls=":", label="chance (10 classes)")

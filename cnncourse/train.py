@@ -151,6 +151,7 @@ def fit(
     progress: bool = True,
     verbose: bool = True,
     on_epoch_end: Callable[[History], None] | None = None,
+    eval_name: str = "test",  # what ``data``'s test split is, in the printed lines ("val" for a validation split)
 ) -> History:
     """Train ``model`` on ``data`` and return its per-epoch :class:`History`.
 
@@ -234,11 +235,11 @@ def fit(
         history.lr.append(optimizer.param_groups[0]["lr"])
         history.seconds.append(seconds)
         history.images_per_s.append(seen / seconds)
-        bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}", test_acc=f"{test_acc:.1%}")
+        bar.set_postfix({"loss": f"{history.train_loss[-1]:.3f}", f"{eval_name}_acc": f"{test_acc:.1%}"})
         if verbose:
             bar.write(
                 f"epoch {epoch + 1:>2}/{epochs}  train loss {history.train_loss[-1]:.3f}  "
-                f"train acc {history.train_acc[-1]:6.1%}  test acc {test_acc:6.1%}  "
+                f"train acc {history.train_acc[-1]:6.1%}  {eval_name} acc {test_acc:6.1%}  "
                 f"{seconds:5.1f} s  {history.images_per_s[-1]:,.0f} img/s"
             )
         if path is not None:
