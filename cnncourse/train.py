@@ -12,13 +12,10 @@ a linear warm-up then linear decay of the learning rate (per step), weight
 decay and label smoothing. On CUDA the forward pass runs under autocast
 (float16 with a gradient scaler, or bfloat16 where supported).
 
-The defaults suit the course's short runs (a few epochs on ≤ 20,000 images)
-of BatchNorm networks: a batch of 128 and a peak learning rate of 0.4 take
-chapter 5's ResNet-8 to 71.7% test accuracy in 5 epochs without augmentation
-(which pays off only in longer runs), where the earlier batch 256 / lr 0.05 with
-augmentation gave 58.1% in the same time; ``benchmarks/recipe.py`` measures
-this (figures in ``benchmarks/RESULTS.md``). Networks without BatchNorm need a
-lower ``lr`` (chapters 2 and 3 pass their own).
+The defaults (batch 128, peak learning rate 0.4) came from ``benchmarks/recipe.py``, which compared
+recipes on chapter 5's earlier ResNet-8 (figures in ``benchmarks/RESULTS.md`` §5). The chapters no
+longer rely on them: their main runs follow :mod:`cnncourse.protocol`, whose learning rates were chosen
+on a validation split (``cnncourse/results/bakeoff_lr.csv``).
 
 Reproducibility: on the CPU a run is a pure function of the initial weights,
 the data and ``seed``: each epoch draws its shuffling, augmentation and dropout

@@ -163,5 +163,5 @@ def test_no_result_placeholder_is_left_in_any_notebook() -> None:
 def test_chapter_13_shows_the_measured_bakeoff() -> None:
     nb = json.loads(next((ROOT / "notebooks").glob("13_*.ipynb")).read_text())
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and "bench = bakeoff.results()" in "".join(c["source"]))
-    shown = "".join(o["data"]["text/plain"] if "data" in o else "" for o in cell["outputs"])
+    shown = "".join("".join(o["data"]["text/plain"]) if "data" in o else "" for o in cell["outputs"])
     assert all(name in shown for name in bakeoff.ENTRIES), "the stored table misses a bake-off row"
