@@ -165,3 +165,11 @@ def test_chapter_13_shows_the_measured_bakeoff() -> None:
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and "bench = bakeoff.results()" in "".join(c["source"]))
     shown = "".join("".join(o["data"]["text/plain"]) if "data" in o else "" for o in cell["outputs"])
     assert all(name in shown for name in bakeoff.ENTRIES), "the stored table misses a bake-off row"
+
+
+def test_the_results_ship_with_the_package() -> None:
+    """Colab installs the package from git without the benchmarks folder: the CSVs must be package data."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'cnncourse = ["results/*.csv"]' in pyproject
+    for name in ("bakeoff.csv", "bakeoff_runs.csv", "bakeoff_lr.csv"):
+        assert (RESULTS / name).is_file() and not (RESULTS / name).is_symlink()
