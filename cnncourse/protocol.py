@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from .data import CIFARSubset, cifar10_subset
-from .train import History, evaluate, fit
+from .train import History, evaluate, fit, steps_per_epoch
 from .utils import device as best_device
 
 ENV_BUDGET = "CNNCOURSE_BUDGET"
@@ -60,7 +60,7 @@ class Protocol:
     def images_seen(self) -> int:
         """Training images one run processes: epochs × full batches per epoch × batch size."""
         n = 10 * self.train_per_class
-        return self.epochs * max(1, n // self.batch_size) * min(self.batch_size, n)
+        return self.epochs * steps_per_epoch(n, self.batch_size) * min(self.batch_size, n)
 
     def scaled(self, **changes: object) -> Protocol:
         """A copy with some fields changed (tests use tiny sizes); the name says it is not the original."""

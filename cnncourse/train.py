@@ -94,6 +94,12 @@ def random_crop_flip(x: torch.Tensor, generator: torch.Generator, padding: int =
     return out.permute(0, 3, 1, 2)
 
 
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    """SGD steps in one epoch over ``n`` images: full batches only (the last partial one is dropped),
+    or one step on all of them when ``n`` is smaller than a batch."""
+    return n // batch_size if n >= batch_size else 1
+
+
 def warmup_linear_decay(step: int, *, warmup_steps: int, total_steps: int) -> float:
     """Learning-rate factor: linear ramp 0 → 1 over ``warmup_steps``, then linear 1 → 0 at ``total_steps``."""
     if step < warmup_steps:
@@ -166,8 +172,8 @@ def fit(
 
     x_train, y_train = data.x_train.to(dev), data.y_train.to(dev)
     n = len(x_train)
-    steps_per_epoch = n // batch_size if n >= batch_size else 1  # drop the last partial batch
-    total_steps = epochs * steps_per_epoch
+    steps = steps_per_epoch(n, batch_size)
+    total_steps = epochs * steps
     warmup_steps = max(1, round(warmup * total_steps))
 
     optimizer = torch.optim.SGD(
@@ -192,7 +198,7 @@ def fit(
             )
         start, history = _load_checkpoint(path, config, model, optimizer, scheduler, scaler, dev)
 
-    bar = tqdm(total=total_steps, initial=start * steps_per_epoch, disable=not progress,
+    bar = tqdm(total=total_steps, initial=start * steps, disable=not progress,
                unit="step", desc="training", mininterval=0.5)
     for epoch in range(start, epochs):
         generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
@@ -203,7 +209,7 @@ def fit(
         correct = torch.zeros((), device=dev)
         _sync(dev)
         t0 = time.perf_counter()
-        for step in range(steps_per_epoch):
+        for step in range(steps):
             idx = order[step * batch_size:(step + 1) * batch_size]
             xb, yb = normalize(x_train[idx]), y_train[idx]
             if augment:
@@ -222,7 +228,7 @@ def fit(
             bar.update()
         _sync(dev)
         seconds = time.perf_counter() - t0
-        seen = steps_per_epoch * min(batch_size, n)
+        seen = steps * min(batch_size, n)
         test_loss, test_acc = evaluate(model, data.x_test, data.y_test, channels_last=channels_last)
         history.epoch.append(epoch + 1)
         history.train_loss.append(loss_sum.item() / seen)
