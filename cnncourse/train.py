@@ -273,9 +273,18 @@ def _use_amp(dev: torch.device, amp: bool | None) -> bool:
 
 
 def _amp_dtype(dev: torch.device) -> torch.dtype:
-    if dev.type == "cuda" and not torch.cuda.is_bf16_supported():
-        return torch.float16
-    return torch.bfloat16
+    """bfloat16 where the hardware has it natively, else float16 (with a gradient scaler in fit).
+
+    On CUDA that means compute capability 8.0 or newer (A100, RTX 30xx, H100). Older GPUs such as
+    Colab's free T4 (7.5) have no bfloat16 convolutions in cuDNN; ``torch.cuda.is_bf16_supported()``
+    still answers True there through emulation (pytorch#148322), so the capability is asked instead.
+    """
+    if dev.type != "cuda":
+        return torch.bfloat16
+    if torch.version.hip:  # every ROCm GPU PyTorch supports computes in bfloat16
+        return torch.bfloat16
+    index = dev.index if dev.index is not None else torch.cuda.current_device()
+    return torch.bfloat16 if torch.cuda.get_device_capability(index) >= (8, 0) else torch.float16
 
 
 def _autocast(dev: torch.device, enabled: bool) -> torch.autocast:

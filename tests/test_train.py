@@ -150,6 +150,24 @@ def test_bfloat16_autocast_and_contiguous_paths_run_on_cpu() -> None:
     assert train._amp_dtype(torch.device("cpu")) is torch.bfloat16  # so no gradient scaler is needed
 
 
+@pytest.mark.parametrize("gpu, capability, expected", [
+    ("Tesla T4 (free Colab)", (7, 5), torch.float16),
+    ("A100", (8, 0), torch.bfloat16),
+    ("H100", (9, 0), torch.bfloat16),
+])
+def test_cuda_autocast_dtype_follows_compute_capability(monkeypatch, gpu, capability, expected) -> None:
+    """bfloat16 only from sm_80 on; a T4 gets float16 even though is_bf16_supported() says True (emulation)."""
+    monkeypatch.setattr(torch.version, "hip", None)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    asked = []
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda d=None: asked.append(d) or capability)
+    assert train._amp_dtype(torch.device("cuda")) is expected, gpu
+    assert train._amp_dtype(torch.device("cuda", 1)) is expected, gpu
+    assert asked == [0, 1]  # the capability of the device that trains, not of device 0 only
+
+
 def test_evaluate_counts_correct_predictions() -> None:
     data = tiny_data()
     model = small_net().eval()
