@@ -28,7 +28,7 @@ help:
 $(STAMP): pyproject.toml requirements/ci.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements/ci.txt -e ".[book,test]"
+	$(PY) -m pip install --quiet -c requirements/ci.txt -e ".[lab,book,test]"
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -7,7 +7,8 @@ training loop never touches a ``DataLoader``.
 
 Where the images come from, first match wins:
 
-1. ``$CNNCOURSE_DATA`` (or the ``root`` argument): a folder holding either
+1. ``$CNNCOURSE_DATA`` (or the ``root`` argument; a relative path is read from the working
+   directory, else from the repository root): a folder holding either
    ``cifar10-subset/{train,test}/<class>/*.jpg`` (an image-folder tree; the
    folder itself may also be the ``cifar10-subset`` one) or torchvision's
    ``cifar-10-batches-py``.
@@ -133,11 +134,11 @@ def cifar10_subset(
     if root is None and os.environ.get(ENV_DATA):
         root = os.environ[ENV_DATA]
     if root is not None:
-        root = Path(root).expanduser()
+        root = _resolve(Path(root).expanduser())
         if not root.is_dir():
             raise DataNotFoundError(
                 f"the data folder {root} does not exist (from {ENV_DATA} or root=). "
-                f"Point it at the folder that holds {IMAGE_FOLDER}/ or {BATCHES_FOLDER}/."
+                f"Point it at the folder that holds {IMAGE_FOLDER}/ or {BATCHES_FOLDER}/. {_how_to_set()}"
             )
         found = _find_source(root)
         if found is not None:
@@ -154,8 +155,37 @@ def cifar10_subset(
     raise DataNotFoundError(
         f"no CIFAR-10 copy found in {', '.join(map(str, searched))} and download=False. "
         f"Set {ENV_DATA} to a folder holding {IMAGE_FOLDER}/{{train,test}}/<class>/*.jpg "
-        f"or {BATCHES_FOLDER}/, or allow the download."
+        f"or {BATCHES_FOLDER}/, or allow the download. {_how_to_set()}"
     )
+
+
+def repository_root() -> Path | None:
+    """The course repository this package was installed from (``pip install -e``), if it is one."""
+    root = Path(__file__).resolve().parents[1]
+    return root if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir() else None
+
+
+def _resolve(path: Path) -> Path:
+    """A relative data folder, read from the working directory or else from the repository root.
+
+    A notebook's kernel runs in ``notebooks/``, so ``CNNCOURSE_DATA=../shared/data`` exported in the
+    repository root would point one level too high; the repository root is tried as well.
+    """
+    if path.is_absolute() or path.is_dir():
+        return path.absolute()
+    repo = repository_root()
+    if repo is not None and (repo / path).is_dir():
+        return (repo / path).resolve()
+    return path.absolute()
+
+
+def _how_to_set() -> str:
+    """How to point the course at a copy of the data, from a notebook or a shell."""
+    shared = repository_root()
+    shared = shared.parent / "shared" / "data" if shared is not None else None
+    folder = str(shared) if shared is not None and shared.is_dir() else "/absolute/path/to/data"
+    return (f"In a notebook, run `%env {ENV_DATA}={folder}` (or `os.environ[\"{ENV_DATA}\"] = \"{folder}\"`) "
+            f"before loading the data; in a shell, `export {ENV_DATA}={folder}`.")
 
 
 def _find_source(root: Path) -> Path | None:
@@ -176,12 +206,16 @@ def _download(folder: Path) -> None:
         for train in (True, False):
             torchvision.datasets.CIFAR10(str(folder), train=train, download=True)
     except Exception as err:  # URLError, OSError, ... depending on how the network fails
+        cause = err
+        while cause.__cause__ or cause.__context__:  # the innermost reason, e.g. a DNS failure
+            cause = cause.__cause__ or cause.__context__
+        reason = f"{type(cause).__name__}: {cause}"
+        # `from None`: the reader gets this message, not ~150 lines of urllib's chained frames.
         raise DataNotFoundError(
-            f"CIFAR-10 is not on this machine and downloading it into {folder} failed "
-            f"({type(err).__name__}: {err}). Offline? Set {ENV_DATA} to a folder holding "
-            f"{IMAGE_FOLDER}/{{train,test}}/<class>/*.jpg or {BATCHES_FOLDER}/ "
-            "(on the course machines: export CNNCOURSE_DATA=../shared/data)."
-        ) from err
+            f"CIFAR-10 is not on this machine and downloading it into {folder} failed ({reason}). "
+            f"Offline? Set {ENV_DATA} to a folder holding {IMAGE_FOLDER}/{{train,test}}/<class>/*.jpg "
+            f"or {BATCHES_FOLDER}/. {_how_to_set()}"
+        ) from None
 
 
 def _load(source: Path, counts: dict[str, int], cache: bool) -> CIFARSubset:

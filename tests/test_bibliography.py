@@ -149,3 +149,14 @@ def test_references_page_prints_the_bibliography() -> None:
     assert text.startswith("# References\n")
     assert re.search(r"^```\{bibliography\}[ \t]*\n```[ \t]*$", text, re.M)
     assert ":all:" not in text
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_citation_roles_only_close_reference_bullets(path: Path) -> None:
+    """Colab shows a `{cite:p}` role as raw text: the prose never uses one, so it reads the same there.
+
+    The only roles are the last words of the References bullets, after the full human-readable reference.
+    """
+    allowed = sum(len(CITE.findall(b)) for b in chapter_bullets(path))
+    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    assert len(re.findall(r"\{cite(:\w+)?\}", text)) == allowed, f"{path.name}: a citation role outside References"

@@ -52,7 +52,8 @@ def test_normalize_uses_cifar_statistics() -> None:
 def test_missing_data_folder(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     msg = (f"the data folder {missing} does not exist (from CNNCOURSE_DATA or root=). "
-           "Point it at the folder that holds cifar10-subset/ or cifar-10-batches-py/.")
+           "Point it at the folder that holds cifar10-subset/ or cifar-10-batches-py/. In a notebook, run "
+           "`%env CNNCOURSE_DATA=")
     with pytest.raises(DataNotFoundError, match=re.escape(msg)):
         cifar10_subset(1, 1, root=missing)
 
@@ -62,26 +63,58 @@ def test_nothing_found_offline_says_what_to_set(tmp_path: Path, monkeypatch: pyt
     monkeypatch.delenv("CNNCOURSE_DATA", raising=False)
     msg = (f"no CIFAR-10 copy found in {tmp_path / 'default'} and download=False. "
            "Set CNNCOURSE_DATA to a folder holding cifar10-subset/{train,test}/<class>/*.jpg "
-           "or cifar-10-batches-py/, or allow the download.")
+           "or cifar-10-batches-py/, or allow the download. In a notebook, run `%env CNNCOURSE_DATA=")
     with pytest.raises(DataNotFoundError, match=re.escape(msg)):
         cifar10_subset(1, 1, download=False)
 
 
-def test_failed_download_says_what_to_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_download_is_one_short_error_with_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib's three chained exceptions become one message: the innermost reason and what to set."""
+    import socket
+    import urllib.error
+
     import torchvision
 
     def offline(*args: object, **kwargs: object) -> None:
-        raise OSError("[Errno -3] Temporary failure in name resolution")
+        try:
+            try:
+                raise socket.gaierror(-3, "Temporary failure in name resolution")
+            except OSError as err:
+                raise urllib.error.URLError(err) from err
+        except urllib.error.URLError:
+            raise RuntimeError("Error downloading cifar-10-python.tar.gz")
 
     monkeypatch.setattr(torchvision.datasets, "CIFAR10", offline)
     monkeypatch.setattr(data, "default_data_dir", lambda: tmp_path / "default")
+    monkeypatch.setattr(data, "repository_root", lambda: tmp_path / "repo")
+    (tmp_path / "shared" / "data").mkdir(parents=True)
     monkeypatch.delenv("CNNCOURSE_DATA", raising=False)
+    shared = tmp_path / "shared" / "data"
     msg = (f"CIFAR-10 is not on this machine and downloading it into {tmp_path / 'default'} failed "
-           "(OSError: [Errno -3] Temporary failure in name resolution). Offline? Set CNNCOURSE_DATA "
-           "to a folder holding cifar10-subset/{train,test}/<class>/*.jpg or cifar-10-batches-py/ "
-           "(on the course machines: export CNNCOURSE_DATA=../shared/data).")
-    with pytest.raises(DataNotFoundError, match=re.escape(msg)):
+           "(gaierror: [Errno -3] Temporary failure in name resolution). Offline? Set CNNCOURSE_DATA "
+           "to a folder holding cifar10-subset/{train,test}/<class>/*.jpg or cifar-10-batches-py/. "
+           f"In a notebook, run `%env CNNCOURSE_DATA={shared}` (or `os.environ[\"CNNCOURSE_DATA\"] = "
+           f"\"{shared}\"`) before loading the data; in a shell, `export CNNCOURSE_DATA={shared}`.")
+    with pytest.raises(DataNotFoundError) as err:
         cifar10_subset(1, 1)
+    assert str(err.value) == msg
+    assert err.value.__cause__ is None and err.value.__suppress_context__  # no chained tracebacks shown
+
+
+def test_relative_data_folder_is_also_read_from_the_repository_root(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batches_folder: Path) -> None:
+    """`export CNNCOURSE_DATA=../shared/data` in the repository root still works in a kernel in notebooks/."""
+    repo = tmp_path / "course" / "repo"
+    (repo / "notebooks").mkdir(parents=True)
+    (tmp_path / "course" / "shared").mkdir()
+    (tmp_path / "course" / "shared" / "data").symlink_to(batches_folder)
+    monkeypatch.setattr(data, "repository_root", lambda: repo)
+    monkeypatch.chdir(repo / "notebooks")
+    monkeypatch.setenv("CNNCOURSE_DATA", "../shared/data")
+    assert cifar10_subset(2, 2, cache=False).x_train.shape == (20, 3, 32, 32)
+    monkeypatch.setenv("CNNCOURSE_DATA", "../elsewhere")
+    with pytest.raises(DataNotFoundError, match=re.escape(f"the data folder {repo / 'notebooks' / '..' / 'elsewhere'} ")):
+        cifar10_subset(2, 2)
 
 
 def test_default_folder_download_path_is_read(batches_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

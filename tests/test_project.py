@@ -133,3 +133,58 @@ def test_readme_lists_every_chapter_and_its_exercises() -> None:
         assert f"](notebooks/{nb.name})" in readme, f"README's chapter table lacks {nb.name}"
         if (ROOT / "exercises" / nb.name).exists():
             assert f"](exercises/{nb.name})" in readme, f"README's chapter table lacks exercises/{nb.name}"
+
+
+def test_readme_local_install_provides_the_command_it_names() -> None:
+    """README's pip line names extras that exist and bring `jupyter lab`; make's venv has it installed."""
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r'pip install -e "\.\[([a-z,]+)\]"`, then\s+`(?:\.venv/bin/)?jupyter lab`', readme)
+    assert match, "README should say which extras to install before `jupyter lab`"
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    named = match.group(1).split(",")
+    assert set(named) <= set(extras), f"README names extras {named}; pyproject has {sorted(extras)}"
+    brought = {Requirement(r).name.lower() for e in named for r in extras[e]}
+    assert "jupyterlab" in brought, f"the extras {named} do not install JupyterLab"
+    makefile = (ROOT / "Makefile").read_text()
+    installed = re.search(r'-e "\.\[([a-z,]+)\]"\n\ttouch \$\(STAMP\)', makefile).group(1).split(",")
+    assert set(named) <= set(installed), "make's venv should hold what README tells pip users to install"
+    if Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():  # the venv make built
+        assert (Path(sys.prefix) / "bin" / "jupyter-lab").is_file(), "run `make venv`: jupyter lab is missing"
+
+
+def test_chapters_ask_colab_for_a_gpu_and_badges_restores_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    badges = load_badges()
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        meta = nbformat.read(path, as_version=4).metadata
+        assert meta.get("accelerator") == "GPU" and meta["colab"]["gpuType"] == "T4", f"{path.name}: run make badges"
+    fake_root = tmp_path / "repo"
+    (fake_root / "notebooks").mkdir(parents=True)
+    copy = fake_root / "notebooks" / "05_resnet.ipynb"
+    nb = nbformat.read(ROOT / "notebooks" / "05_resnet.ipynb", as_version=4)
+    del nb.metadata["accelerator"], nb.metadata["colab"]
+    nbformat.write(nb, copy)
+    monkeypatch.setattr(badges, "ROOT", fake_root)
+    url, branch = badges.repository()
+    assert badges.problems(copy, url, branch, fix=True) == ["notebooks/05_resnet.ipynb: no Colab GPU runtime in the notebook metadata"]
+    assert nbformat.read(copy, as_version=4).metadata["accelerator"] == "GPU"
+    assert badges.problems(copy, url, branch) == []
+
+
+def test_setup_cell_explains_a_failed_install(tmp_path: Path) -> None:
+    """The setup cell run where cnncourse is missing and the repository unreachable: a short, useful error."""
+    badges = load_badges()
+    source = badges.setup_source("https://github.com/nobody/missing", "main", [])
+    from IPython.core.inputtransformer2 import TransformerManager  # how IPython turns %pip into Python
+
+    code = TransformerManager().transform_cell(source.replace("import cnncourse", "import cnncourse_missing"))
+    ran = []
+
+    class FakeShell:  # %pip's failure only prints; what matters is the error that follows it
+        def run_line_magic(self, name: str, line: str) -> None:
+            ran.append((name, line))
+
+    with pytest.raises(ModuleNotFoundError) as err:
+        exec(compile(code, "<setup cell>", "exec"), {"get_ipython": FakeShell})
+    assert ran == [("pip", 'install --quiet "cnncourse @ git+https://github.com/nobody/missing@main"')]
+    assert "online" in str(err.value) and "_config.yml" in str(err.value)
+    assert err.value.__cause__ is None and err.value.__suppress_context__

@@ -4,8 +4,11 @@
 The repository URL and branch in ``_config.yml`` are the single place a fork
 changes. For each notebook in ``notebooks/`` and ``exercises/`` this script
 makes the first line of the first Markdown cell the badge pointing at that
-notebook on Colab, and points the setup cell's ``%pip install`` line at the
-repository. ``--check`` changes nothing and exits 1 if a notebook disagrees.
+notebook on Colab, writes the setup cell (``SETUP``: install from the
+repository when ``cnncourse`` is not importable, and say what to do when that
+fails), and, for the chapters in ``notebooks/``, asks Colab for a GPU runtime
+(``accelerator`` metadata; the problem sets train nothing and keep the CPU).
+``--check`` changes nothing and exits 1 if a notebook disagrees.
 """
 from __future__ import annotations
 
@@ -22,6 +25,24 @@ FOLDERS = ("notebooks", "exercises")
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_RE = re.compile(r"^\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)$")
 INSTALL_RE = re.compile(r'^(\s*)%pip install --quiet "cnncourse @ git\+[^"]*"$')
+GPU_FOLDERS = ("notebooks",)
+# Colab reads these two keys when it opens a notebook from GitHub: a T4 GPU runtime, free tier.
+COLAB_GPU = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
+SETUP = """\
+# Setup: on Colab this installs the course package from its repository; locally it is already installed.
+try:
+    import cnncourse
+except ImportError:
+    %pip install --quiet "cnncourse @ git+{url}@{branch}"
+    try:
+        import cnncourse
+    except ImportError:
+        raise ModuleNotFoundError(
+            "Installing the course package failed (pip's message is above). Check that this runtime is "
+            "online (Colab: Runtime > Disconnect and delete runtime, then run this cell again) and that "
+            "the repository in the %pip line exists and is public: its address comes from "
+            "repository.url and repository.branch in the course's _config.yml."
+        ) from None"""
 
 
 def repository(config_path: Path = ROOT / "_config.yml") -> tuple[str, str]:
@@ -42,6 +63,22 @@ def badge(url: str, branch: str, notebook: str) -> str:
 
 def install_line(url: str, branch: str, indent: str = "    ") -> str:
     return f'{indent}%pip install --quiet "cnncourse @ git+{url}@{branch}"'
+
+
+def setup_source(url: str, branch: str, rest: list[str]) -> str:
+    """The setup cell: ``SETUP`` for this repository, then the notebook's own lines ``rest``."""
+    return "\n".join([SETUP.format(url=url, branch=branch), *rest])
+
+
+def _own_lines(lines: list[str]) -> list[str]:
+    """The setup cell's lines after its install block (e.g. ``from cnncourse import checks``)."""
+    end = 0
+    for i, line in enumerate(lines):
+        if i == 0 and line.startswith("#") or line.startswith(("try:", "except", " ", ")")) or not line.strip():
+            end = i + 1
+        else:
+            break
+    return lines[end:]
 
 
 def _lines(cell: nbformat.NotebookNode) -> list[str]:
@@ -71,12 +108,20 @@ def problems(path: Path, url: str, branch: str, fix: bool = False) -> list[str]:
         found.append(f"{rel}: no setup cell with a '%pip install --quiet \"cnncourse @ git+...\"' line")
     for cell in setup:
         lines = _lines(cell)
-        for i, line in enumerate(lines):
-            m = INSTALL_RE.match(line)
-            if m and line != install_line(url, branch, m.group(1)):
+        want_setup = setup_source(url, branch, _own_lines(lines))
+        if cell["source"] != want_setup:
+            line = next(l for l in lines if INSTALL_RE.match(l))
+            if line != install_line(url, branch, INSTALL_RE.match(line).group(1)):
                 found.append(f"{rel}: install line points elsewhere: {line.strip()}")
-                lines[i] = install_line(url, branch, m.group(1))
-        cell["source"] = "\n".join(lines)
+            else:
+                found.append(f"{rel}: the setup cell differs from tools/badges.py's SETUP")
+            cell["source"] = want_setup
+    if path.parent.name in GPU_FOLDERS:
+        colab = nb["metadata"].get("colab", {})
+        if nb["metadata"].get("accelerator") != "GPU" or colab.get("gpuType") != COLAB_GPU["colab"]["gpuType"]:
+            found.append(f"{rel}: no Colab GPU runtime in the notebook metadata")
+            nb["metadata"]["accelerator"] = COLAB_GPU["accelerator"]
+            nb["metadata"]["colab"] = {**COLAB_GPU["colab"], **colab, "gpuType": COLAB_GPU["colab"]["gpuType"]}
     if fix and found:
         nbformat.write(nb, path)
     return found
