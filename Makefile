@@ -13,12 +13,14 @@ export CNNCOURSE_DATA ?= $(SHARED_DATA)
 endif
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-cell-timeout=600 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: venv book execute html test unit nbval badges bench bakeoff audit site-check serve clean help
+.PHONY: venv book execute html test unit nbval nbval-torchvision colab-check badges bench bakeoff audit site-check serve clean help
 
 help:
 	@echo "make book   execute every notebook in notebooks/ and build the site in _build/html"
 	@echo "make test   unit tests (tests/), then strict nbval on notebooks/"
 	@echo "make html   build the site from the stored outputs, without executing"
+	@echo "make nbval-torchvision  strict nbval on a ±1-perturbed torchvision-format CIFAR-10 copy"
+	@echo "make colab-check  the install cell and chapters 5 and 12 in a Colab-like venv (CI runs both)"
 	@echo "make site-check  build with -W, open every page in headless Chromium, check links, figures, Colab links"
 	@echo "make serve  preview _build/html on http://127.0.0.1:8000"
 	@echo "make badges rewrite every notebook's Colab badge and install cell from _config.yml"
@@ -50,6 +52,18 @@ nbval: venv
 	$(PY) -m pytest $(NBVAL_FLAGS) notebooks/
 
 test: unit nbval
+
+# The chapters as an online student gets them (CI runs both after make test):
+# nbval-torchvision  strict nbval again, on a torchvision-format CIFAR-10 copy with every pixel moved by ±1,
+#                    so no stored output depends on which copy of CIFAR-10 a reader has;
+# colab-check        a Colab-like venv: the install cell, chapters 5 and 12 (ImageNet branch), no CNNCOURSE_DATA.
+TV_COPY := build/cifar-batches-pm1
+nbval-torchvision: venv
+	$(PY) tools/cifar_batches.py $(TV_COPY) --perturb 1
+	CNNCOURSE_DATA=$(abspath $(TV_COPY)) CNNCOURSE_CACHE=$(abspath $(TV_COPY))/tensors $(PY) -m pytest $(NBVAL_FLAGS) notebooks/
+
+colab-check: venv
+	$(PY) tools/colab_check.py
 
 # The published site, checked as a reader sees it: Debian's Chromium (apt-get install chromium)
 # driven by Playwright, which the [site] extra installs into the same virtual environment.

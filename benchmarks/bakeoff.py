@@ -94,7 +94,7 @@ def bake(split: protocol.Split, names: list[str], seeds: list[int], out: Path) -
             "test acc std (%)": round(statistics.stdev(acc), 2) if len(acc) > 1 else 0.0,
             "val acc mean (%)": round(mine["val acc (%)"].mean(), 2),
             "train images/s": round(mine["train images/s"].mean(), 1), "train s": round(mine["train s"].mean(), 2),
-            "protocol": split.protocol.name, "images seen": split.protocol.images_seen,
+            "protocol": split.protocol.name, "images seen": split.protocol.images_seen, "data": split.fingerprint,
             "machine": where, "date": when,
         })
     table = pd.DataFrame(rows)

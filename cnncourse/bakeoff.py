@@ -117,6 +117,17 @@ def difference(name: str, other: str = BASELINE) -> tuple[float, float]:
     return float(diff), float(se)
 
 
+def same_data(split) -> bool:  # split: a protocol.Split
+    """Whether ``split`` holds exactly the images the bake-off was trained on, under the same protocol.
+
+    Only then can a chapter's run repeat a bake-off run; with another copy of CIFAR-10 (a torchvision
+    download, whose pixels differ slightly from the course's JPEG subset) it is a new run.
+    """
+    table = results()
+    same_protocol = (table["protocol"] == split.protocol.name).all()
+    return bool(same_protocol and (table["data"] == split.fingerprint).all())
+
+
 def seed_run(name: str, seed: int = 0) -> float:
     """Test accuracy (%) of the bake-off's run of ``name`` with ``seed``: what a chapter's run reproduces."""
     table = runs()

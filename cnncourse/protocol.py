@@ -22,6 +22,8 @@ augmentation for a GPU runtime. :func:`current` picks one from ``$CNNCOURSE_BUDG
 """
 from __future__ import annotations
 
+import hashlib
+
 import os
 from dataclasses import dataclass, replace
 
@@ -110,6 +112,21 @@ class Split:
     def __repr__(self) -> str:
         return (f"Split(train={len(self.train.x_train):,}, validation={len(self.train.x_test):,}, "
                 f"test={len(self.x_test):,})")
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of every image and label of the three splits: equal fingerprints, equal data.
+
+        The bake-off records it, so a chapter can tell whether it trains on exactly the bake-off's
+        images (the course's JPEG subset) or on another copy of CIFAR-10 (a torchvision download,
+        whose pixels differ slightly), where its run cannot repeat the bake-off's.
+        """
+        h = hashlib.sha256()
+        for t in (self.train.x_train, self.train.y_train, self.train.x_test, self.train.y_test,
+                  self.x_test, self.y_test):
+            h.update(str((tuple(t.shape), t.dtype)).encode())
+            h.update(t.contiguous().cpu().numpy().tobytes())
+        return h.hexdigest()[:16]
 
 
 def load(protocol: Protocol | None = None, **data_kwargs: object) -> Split:

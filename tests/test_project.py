@@ -188,3 +188,44 @@ def test_setup_cell_explains_a_failed_install(tmp_path: Path) -> None:
     assert ran == [("pip", 'install --quiet "cnncourse @ git+https://github.com/nobody/missing@main"')]
     assert "online" in str(err.value) and "_config.yml" in str(err.value)
     assert err.value.__cause__ is None and err.value.__suppress_context__
+
+
+def test_ci_runs_the_chapters_as_online_students_get_them() -> None:
+    """CI re-runs strict nbval on a ±1-perturbed torchvision-format copy, and the Colab-like check."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    for target in ("nbval-torchvision", "colab-check"):
+        assert re.search(rf"^make {target}$", ci, re.M), f".ci/run does not run make {target}"
+        assert ci.index("\nmake test\n") < ci.index(f"\nmake {target}\n")
+    makefile = (ROOT / "Makefile").read_text()
+    rule = re.search(r"^nbval-torchvision: venv\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    assert "tools/cifar_batches.py $(TV_COPY) --perturb 1" in rule
+    assert "CNNCOURSE_DATA=$(abspath $(TV_COPY))" in rule and "$(NBVAL_FLAGS) notebooks/" in rule
+    assert re.search(r"^colab-check: venv\n\t\$\(PY\) tools/colab_check.py$", makefile, re.M)
+
+
+def test_torchvision_copy_holds_the_subset_in_the_batches_format(tmp_path: Path) -> None:
+    """tools/cifar_batches.py: same images and labels per class as the JPEG folder, pixels within ±1."""
+    import torch
+
+    spec = importlib.util.spec_from_file_location("cifar_batches", ROOT / "tools" / "cifar_batches.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from cnncourse.data import CLASSES
+
+    source = tmp_path / "jpegs" / "cifar10-subset"
+    g = torch.Generator().manual_seed(0)
+    from PIL import Image
+    for split, n in (("train", 3), ("test", 2)):
+        for k, name in enumerate(CLASSES):
+            (source / split / name).mkdir(parents=True)
+            for i in range(n):
+                pixels = torch.randint(0, 256, (32, 32, 3), generator=g, dtype=torch.uint8).numpy()
+                Image.fromarray(pixels).save(source / split / name / f"{i:04d}.png")
+    module.write_batches(tmp_path / "jpegs", tmp_path / "out", perturb=1)
+    from cnncourse.data import cifar10_subset
+    folder = cifar10_subset(3, 2, root=tmp_path / "jpegs", cache=False)
+    batches = cifar10_subset(3, 2, root=tmp_path / "out", cache=False)
+    assert "torchvision batches" in repr(batches) and "image folder" in repr(folder)
+    assert torch.equal(folder.y_train, batches.y_train) and torch.equal(folder.y_test, batches.y_test)
+    diff = (folder.x_train.int() - batches.x_train.int()).abs()
+    assert diff.max() == 1 and (diff == 1).float().mean() > 0.99  # every pixel moved, except clipped ones

@@ -100,6 +100,28 @@ def test_committed_bakeoff_matches_the_registry() -> None:
     assert (table["test acc mean (%)"] > 20).all()  # every model learned: chance is 10%
 
 
+def test_fingerprint_tells_the_bakeoff_data_from_any_other_copy(image_folder: Path, batches_folder: Path) -> None:
+    """Equal images give equal fingerprints; a single pixel moved by one gives another."""
+    tiny = protocol.CPU.scaled(**TINY)
+    a, b = protocol.load(tiny, root=image_folder), protocol.load(tiny, root=image_folder, cache=False)
+    assert a.fingerprint == b.fingerprint and len(a.fingerprint) == 16
+    moved = protocol.Split(a.protocol, a.train, a.x_test.clone(), a.y_test)
+    moved.x_test[0, 0, 0, 0] ^= 1
+    assert moved.fingerprint != a.fingerprint
+    assert protocol.load(tiny, root=batches_folder).fingerprint != a.fingerprint
+
+
+def test_same_data_is_true_only_for_the_bakeoffs_own_images(image_folder: Path) -> None:
+    table = bakeoff.results()
+    assert table["data"].nunique() == 1, "every bake-off row was trained on the same data"
+    tiny = protocol.load(protocol.CPU.scaled(**TINY), root=image_folder)
+    assert not bakeoff.same_data(tiny)
+    if os.environ.get("CNNCOURSE_DATA"):  # the offline JPEG subset the bake-off was run on (CI, make test)
+        split = protocol.load(protocol.CPU)
+        assert "image folder" in repr(split.train)
+        assert split.fingerprint == table["data"].iloc[0] and bakeoff.same_data(split)
+
+
 def test_summary_is_the_runs_aggregated() -> None:
     table, runs = bakeoff.results(), pd.read_csv(RESULTS / "bakeoff_runs.csv")
     for name, row in table.iterrows():
