@@ -229,3 +229,11 @@ def test_torchvision_copy_holds_the_subset_in_the_batches_format(tmp_path: Path)
     assert torch.equal(folder.y_train, batches.y_train) and torch.equal(folder.y_test, batches.y_test)
     diff = (folder.x_train.int() - batches.x_train.int()).abs()
     assert diff.max() == 1 and (diff == 1).float().mean() > 0.99  # every pixel moved, except clipped ones
+
+
+def test_installing_the_course_keeps_colabs_widgets() -> None:
+    """Colab pins ipywidgets 7.7.1 (an 8.x upgrade once broke its tqdm bars, googlecolab/colabtools#3023):
+    the declared range must accept it, so the install cell upgrades nothing there."""
+    declared = {Requirement(r).name.lower(): Requirement(r) for r in PYPROJECT["project"]["dependencies"]}
+    assert Version("7.7.1") in declared["ipywidgets"].specifier
+    assert Version("7.5.0") not in declared["ipywidgets"].specifier  # tqdm.auto's notebook bars need 7.6+
