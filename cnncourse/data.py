@@ -25,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +56,42 @@ class DataNotFoundError(FileNotFoundError):
     """No CIFAR-10 copy was found and none could be downloaded."""
 
 
+class DamagedDataError(ValueError):
+    """A file of the CIFAR-10 copy cannot be read: its message names the file and the fix."""
+
+
+def check_images(x: torch.Tensor, y: torch.Tensor, what: str) -> None:
+    """``x`` must be ``uint8`` images (N, C, H, W) and ``y`` N integer labels: say what is wrong if not."""
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise TypeError(f"{what}: images and labels must be torch tensors; got {type(x).__name__} and {type(y).__name__}.")
+    if x.dtype != torch.uint8:
+        raise TypeError(
+            f"{what}: images must be uint8 pixel values 0–255, as cifar10_subset returns them; got {x.dtype}. "
+            "The trainer normalises them itself, so pass the raw pixels (if you scaled them to [0, 1], "
+            "undo it: (x * 255).round().to(torch.uint8))."
+        )
+    if x.dim() == 2 and x.shape[1] == 3 * 32 * 32:
+        raise ValueError(f"{what}: images are flattened, shape {tuple(x.shape)}; reshape them to (N, 3, 32, 32) "
+                         "with x.view(-1, 3, 32, 32).")
+    if x.dim() != 4:
+        raise ValueError(f"{what}: images must be shaped (N, C, H, W); got shape {tuple(x.shape)}.")
+    if x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):
+        raise ValueError(f"{what}: images look channels-last, shape {tuple(x.shape)} = (N, H, W, C); "
+                         "the trainer needs (N, C, H, W): use x.permute(0, 3, 1, 2).")
+    if y.dim() != 1 or len(y) != len(x):
+        raise ValueError(f"{what}: expected one label per image, {len(x)} labels in a 1-D tensor; "
+                         f"got labels of shape {tuple(y.shape)}.")
+    if y.dtype.is_floating_point or y.dtype == torch.bool:
+        raise TypeError(f"{what}: labels must be integer class indices; got {y.dtype}. Use y.long().")
+
+
+def check_labels(y: torch.Tensor, num_classes: int, what: str) -> None:
+    """Labels must be class indices 0 … ``num_classes`` - 1."""
+    if len(y) and (int(y.min()) < 0 or int(y.max()) >= num_classes):
+        raise ValueError(f"{what}: labels must lie in [0, {num_classes}) for {num_classes} classes; "
+                         f"found labels from {int(y.min())} to {int(y.max())}.")
+
+
 @dataclass(frozen=True)
 class CIFARSubset:
     """A balanced CIFAR-10 subset held as tensors.
@@ -68,6 +106,12 @@ class CIFARSubset:
     y_test: torch.Tensor
     classes: tuple[str, ...]
     source: str
+
+    def __post_init__(self) -> None:
+        check_images(self.x_train, self.y_train, "CIFARSubset: the training split")
+        check_images(self.x_test, self.y_test, "CIFARSubset: the test split")
+        for split, labels in (("training", self.y_train), ("test", self.y_test)):
+            check_labels(labels, len(self.classes), f"CIFARSubset: the {split} labels ({len(self.classes)} classes)")
 
     def __repr__(self) -> str:  # no path: the same data prints the same on every machine
         kind = "image folder" if Path(self.source).name != BATCHES_FOLDER else "torchvision batches"
@@ -84,6 +128,10 @@ class CIFARSubset:
         few labels for transfer learning); the test split keeps all of its images.
         """
         unknown = [c for c in classes if c not in self.classes]
+        repeated = sorted({c for c in classes if list(classes).count(c) > 1})
+        if repeated:
+            raise ValueError(f"classes {repeated} are listed twice: the same images would get two labels. "
+                             "Name each class once.")
         if unknown or not classes:
             raise ValueError(f"unknown class names {unknown}; choose from {', '.join(self.classes)}")
         if n_train_per_class is not None and n_train_per_class < 1:
@@ -102,6 +150,13 @@ class CIFARSubset:
 
 def normalize(x: torch.Tensor) -> torch.Tensor:
     """``uint8`` images (B, 3, H, W) → float32, scaled to [0, 1], then standardised per channel."""
+    if x.dim() != 4 or x.shape[1] != 3:
+        raise ValueError(
+            f"normalize standardises with CIFAR-10's three channel means, so it needs images shaped "
+            f"(B, 3, H, W); got {tuple(x.shape)}. Grayscale images (B, 1, H, W): repeat them to three "
+            "channels with x.expand(-1, 3, -1, -1) and build the model for 3 channels (e.g. "
+            "lenet5(in_channels=3))."
+        )
     mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
     std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
     return (x.float() / 255 - mean) / std
@@ -141,13 +196,25 @@ def cifar10_subset(
                 f"Point it at the folder that holds {IMAGE_FOLDER}/ or {BATCHES_FOLDER}/. {_how_to_set()}"
             )
         found = _find_source(root)
-        if found is not None:
-            return _load(found, counts, cache)
-        searched.append(root)
+        if found is None:  # set, but not pointing at a copy of CIFAR-10: say so rather than download
+            raise DataNotFoundError(
+                f"{ENV_DATA} (or root=) is {root}, which holds neither {IMAGE_FOLDER}/{{train,test}}/ nor "
+                f"{BATCHES_FOLDER}/; it holds {_listing(root)}. Point it at the folder that holds one of "
+                f"them, or unset it to use (and download into) {default_data_dir()}."
+            )
+        return _load(found, counts, cache)
     fallback = default_data_dir()
     found = _find_source(fallback)
     if found is not None:
-        return _load(found, counts, cache)
+        try:
+            return _load(found, counts, cache)
+        except DamagedDataError:
+            if not download or found != fallback / BATCHES_FOLDER:
+                raise
+            # torchvision checks its files' MD5 sums and downloads the archive again when one differs
+            print(f"A file of {found} is damaged; downloading CIFAR-10 again.")
+            _download(fallback)
+            return _load(found, counts, cache)
     searched.append(fallback)
     if download:
         _download(fallback)
@@ -186,6 +253,31 @@ def _how_to_set() -> str:
     folder = str(shared) if shared is not None and shared.is_dir() else "/absolute/path/to/data"
     return (f"In a notebook, run `%env {ENV_DATA}={folder}` (or `os.environ[\"{ENV_DATA}\"] = \"{folder}\"`) "
             f"before loading the data; in a shell, `export {ENV_DATA}={folder}`.")
+
+
+def _listing(folder: Path, limit: int = 8) -> str:
+    """What a folder holds, in a few words: "nothing" or its first entries."""
+    entries = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir() if not p.name.startswith("."))
+    if not entries:
+        return "nothing"
+    more = f" and {len(entries) - limit} more" if len(entries) > limit else ""
+    return ", ".join(entries[:limit]) + more
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Reads torchvision's CIFAR-10 batches and nothing else: a pickle can run code, so only the
+    classes those files use (NumPy arrays, built-in containers) may be loaded."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
+               ("numpy._core.multiarray", "scalar"), ("numpy.core.numeric", "_frombuffer"),
+               ("numpy._core.numeric", "_frombuffer"), ("builtins", "bytes"), ("builtins", "bytearray"),
+               ("_codecs", "encode")}
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refused to load {module}.{name}: not part of a CIFAR-10 batch file")
+        return super().find_class(module, name)
 
 
 def _find_source(root: Path) -> Path | None:
@@ -229,14 +321,15 @@ def _load(source: Path, counts: dict[str, int], cache: bool) -> CIFARSubset:
     else:
         batch_files = [source / f"data_batch_{i}" for i in range(1, 6)] + [source / "test_batch"]
         fingerprint = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in batch_files if p.exists()]
+    # The file name starts with what the entry is for (the source and the counts) and ends with a key of
+    # the files' sizes and times: a newer entry for the same source and counts supersedes the older one.
+    slot = hashlib.sha256(repr((str(source), sorted(counts.items()))).encode()).hexdigest()[:8]
     key = hashlib.sha256(repr((_CACHE_VERSION, sorted(counts.items()), fingerprint)).encode()).hexdigest()[:20]
-    cache_file = _cache_dir() / f"cifar10-{key}.pt"
-    if cache and cache_file.is_file():
-        try:
-            tensors = torch.load(cache_file, weights_only=True)
+    cache_file = _cache_dir() / f"cifar10-{slot}-{key}.pt"
+    if cache:
+        tensors = _read_cache(cache_file, counts)
+        if tensors is not None:
             return CIFARSubset(**tensors, classes=CLASSES, source=str(source))
-        except Exception:  # a damaged cache file is rebuilt, never trusted
-            cache_file.unlink(missing_ok=True)
     if is_folder:
         x_train, y_train = _decode_folder(files["train"])
         x_test, y_test = _decode_folder(files["test"])
@@ -245,8 +338,58 @@ def _load(source: Path, counts: dict[str, int], cache: bool) -> CIFARSubset:
         x_test, y_test = _read_batches(source, train=False, n_per_class=counts["test"])
     tensors = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     if cache:
-        atomic_save(tensors, cache_file)
+        _write_cache(tensors, cache_file, slot)
     return CIFARSubset(**tensors, classes=CLASSES, source=str(source))
+
+
+def _read_cache(path: Path, counts: dict[str, int]) -> dict[str, torch.Tensor] | None:
+    """The cached tensors, if the file is there, readable and of the expected shapes; else None."""
+    if not path.is_file():
+        return None
+    try:
+        tensors = torch.load(path, map_location="cpu", weights_only=True)
+    except PermissionError:  # another user's file: leave it alone and decode the images instead
+        warnings.warn(f"cannot read the cached images {path} (permission denied); decoding the images instead.",
+                      stacklevel=3)
+        return None
+    except Exception:  # a damaged cache file is rebuilt, never trusted
+        path.unlink(missing_ok=True)
+        return None
+    n = len(CLASSES)
+    expected = {"x_train": ((counts["train"] * n, 3, 32, 32), torch.uint8), "y_train": ((counts["train"] * n,), torch.int64),
+                "x_test": ((counts["test"] * n, 3, 32, 32), torch.uint8), "y_test": ((counts["test"] * n,), torch.int64)}
+    ok = isinstance(tensors, dict) and set(tensors) == set(expected) and all(
+        isinstance(tensors[k], torch.Tensor) and tuple(tensors[k].shape) == shape and tensors[k].dtype == dtype
+        for k, (shape, dtype) in expected.items())
+    if not ok:  # right name, wrong content: rebuild it
+        path.unlink(missing_ok=True)
+        return None
+    return tensors
+
+
+def _write_cache(tensors: dict[str, torch.Tensor], path: Path, slot: str) -> None:
+    """Cache the decoded tensors; if the folder is unusable, warn and go on without a cache."""
+    try:
+        atomic_save(tensors, path)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(path, 0o666 & ~umask)  # as readable as the folder allows, so a shared cache works
+    except OSError as err:
+        warnings.warn(f"cannot cache the decoded images in {path.parent} ({type(err).__name__}: {err}); "
+                      f"going on without a cache. Set {ENV_CACHE} to a writable folder to keep them.", stacklevel=3)
+        return
+    _prune(path.parent, keep=path, slot=slot)
+
+
+def _prune(folder: Path, *, keep: Path, slot: str) -> None:
+    """Remove cache entries that ``keep`` supersedes, and temporary files left by killed writes."""
+    stale = [p for p in folder.glob(f"cifar10-{slot}-*.pt") if p != keep]
+    stale += [p for p in folder.glob(".cifar10-*.tmp") if time.time() - p.stat().st_mtime > 3600]
+    for p in stale:
+        try:
+            p.unlink()
+        except OSError:  # another user's file, or already gone
+            pass
 
 
 def _cache_dir() -> Path:
@@ -263,7 +406,8 @@ def _image_files(split_dir: Path, n_per_class: int) -> list[list[Path]]:
                 f"class folder {folder} is missing: {split_dir} must hold one folder per "
                 f"CIFAR-10 class ({', '.join(CLASSES)})."
             )
-        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+        paths = sorted(p for p in folder.iterdir()  # hidden files (macOS "._x.jpg") are not images
+                       if p.suffix.lower() in {".jpg", ".jpeg", ".png"} and not p.name.startswith("."))
         if len(paths) < n_per_class:
             raise ValueError(
                 f"asked for {n_per_class} images per class but {folder} holds only {len(paths)}; "
@@ -303,10 +447,20 @@ def _read_batches(folder: Path, *, train: bool, n_per_class: int) -> tuple[torch
         path = folder / name
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: {folder} must hold {', '.join(names)}.")
-        with open(path, "rb") as f:
-            entry = pickle.load(f, encoding="latin1")
-        data.append(np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
-        labels.append(np.asarray(entry["labels"], dtype=np.int64))
+        try:
+            with open(path, "rb") as f:
+                entry = _BatchUnpickler(f, encoding="latin1").load()
+            images = np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+            targets = np.asarray(entry["labels"], dtype=np.int64)
+            if len(images) != len(targets):
+                raise ValueError(f"{len(images)} images but {len(targets)} labels")
+        except Exception as err:  # truncated, empty, an HTML error page, a pickle of something else
+            raise DamagedDataError(
+                f"cannot read {path} ({type(err).__name__}: {err}): the file is damaged or not a CIFAR-10 batch. "
+                f"Delete {folder} and let the course download CIFAR-10 again, or copy the file again."
+            ) from None
+        data.append(images)
+        labels.append(targets)
     x_all, y_all = np.concatenate(data), np.concatenate(labels)
     keep = []
     for label, name in enumerate(CLASSES):

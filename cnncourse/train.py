@@ -25,6 +25,8 @@ randomness from ``seed`` and the epoch number alone, which is also what makes
 from __future__ import annotations
 
 import functools
+import hashlib
+import math
 import os
 import time
 from collections.abc import Callable
@@ -37,7 +39,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._io import atomic_save
-from .data import CIFARSubset, normalize
+from .data import CIFARSubset, check_images, check_labels, normalize
 from .utils import device as best_device
 
 
@@ -107,6 +109,38 @@ def warmup_linear_decay(step: int, *, warmup_steps: int, total_steps: int) -> fl
     return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
 
 
+class TrainingDiverged(RuntimeError):
+    """The training loss became NaN or infinite; the run was stopped before anything was saved."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be resumed: damaged, not written by :func:`fit`, or of another run."""
+
+
+def _check_hyperparameters(**values: object) -> None:
+    """Refuse settings that would train garbage, with the setting's name and how to fix it."""
+    for name in ("epochs", "batch_size"):
+        v = values[name]
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"{name} must be a whole number; got {v!r} ({type(v).__name__}), "
+                            f"e.g. {name}={int(v) if isinstance(v, float) and math.isfinite(v) and v >= 1 else 10}.")
+        if v < 1:
+            raise ValueError(f"{name} must be at least 1; got {v}.")
+    ranges = {  # name: (low, high, low included, high included)
+        "lr": (0.0, math.inf, False, False), "momentum": (0.0, 1.0, True, False),
+        "weight_decay": (0.0, math.inf, True, False), "label_smoothing": (0.0, 1.0, True, False),
+        "warmup": (0.0, 1.0, True, True),
+    }
+    for name, (low, high, low_in, high_in) in ranges.items():
+        v = values[name]
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"{name} must be a number; got {v!r} ({type(v).__name__}).")
+        inside = (v >= low if low_in else v > low) and (v <= high if high_in else v < high)
+        if not math.isfinite(v) or not inside:
+            interval = f"{'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
+            raise ValueError(f"{name} must be a finite number in {interval}; got {name}={v!r}.")
+
+
 @torch.no_grad()
 def evaluate(
     model: nn.Module,
@@ -117,6 +151,7 @@ def evaluate(
     channels_last: bool = True,
 ) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``model`` (in eval mode) on ``uint8`` images ``x``."""
+    check_images(x, y, "evaluate")
     was_training = model.training
     model.eval()
     dev = next(model.parameters()).device
@@ -127,6 +162,8 @@ def evaluate(
         yb = y[i:i + batch_size].to(dev)
         with _autocast(dev, _use_amp(dev, None)):
             out = model(xb)
+        if i == 0:
+            check_labels(y, out.shape[1], f"evaluate (the model has {out.shape[1]} outputs)")
         loss_sum += F.cross_entropy(out.float(), yb, reduction="sum")
         correct += (out.argmax(1) == yb).sum()
     model.train(was_training)
@@ -163,8 +200,17 @@ def fit(
     required). An existing checkpoint is never overwritten by a fresh run.
     ``on_epoch_end(history)`` runs after each epoch and its checkpoint.
     """
-    if epochs < 1 or batch_size < 1 or lr <= 0:
-        raise ValueError(f"epochs, batch_size and lr must be positive; got {epochs}, {batch_size}, {lr}")
+    _check_hyperparameters(epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum,
+                           weight_decay=weight_decay, label_smoothing=label_smoothing, warmup=warmup)
+    check_images(data.x_train, data.y_train, "fit: the training images")
+    check_images(data.x_test, data.y_test, "fit: the test images")
+    for split, labels in (("training", data.y_train), ("test", data.y_test)):
+        check_labels(labels, len(data.classes), f"fit: the {split} labels ({len(data.classes)} classes)")
+    path = Path(checkpoint) if checkpoint is not None else None
+    if resume and path is None:
+        raise ValueError("resume=True needs the checkpoint= path of the run to continue.")
+    if path is not None:
+        _check_checkpoint_path(path, resume)
     dev = torch.device(device) if device is not None else best_device()
     use_amp = _use_amp(dev, amp)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
@@ -187,15 +233,12 @@ def fit(
 
     config = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "momentum": momentum,
               "weight_decay": weight_decay, "label_smoothing": label_smoothing, "warmup": warmup,
-              "augment": augment, "seed": seed, "n_train": n}
+              "augment": augment, "seed": seed, "n_train": n, "amp": use_amp, "channels_last": channels_last}
     history, start = History(), 0
-    path = Path(checkpoint) if checkpoint is not None else None
+    if path is not None:  # what the checkpoint must match to be resumed: the data and the architecture
+        config["data"] = _fingerprint(data.x_train, data.y_train, data.x_test, data.y_test)
+        config["model"] = _architecture(model)
     if path is not None and path.exists():
-        if not resume:
-            raise FileExistsError(
-                f"checkpoint {path} already exists and fit() never overwrites trained work. "
-                "Pass resume=True to continue that run, or choose another checkpoint path."
-            )
         start, history = _load_checkpoint(path, config, model, optimizer, scheduler, scaler, dev)
 
     bar = tqdm(total=total_steps, initial=start * steps, disable=not progress,
@@ -218,6 +261,8 @@ def fit(
             with _autocast(dev, use_amp):
                 out = model(xb)
                 loss = criterion(out, yb)
+            if not torch.isfinite(loss):  # stop at once: every later step would only spread the NaN
+                _diverged(loss.item(), epoch, step, steps, lr, path)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
@@ -255,12 +300,77 @@ def fit(
     return history
 
 
+def _diverged(value: float, epoch: int, step: int, steps: int, lr: float, path: Path | None) -> None:
+    kept = (f" The checkpoint {path} still holds the last finished epoch." if path is not None and path.exists()
+            else " Nothing of this run was saved.")
+    raise TrainingDiverged(
+        f"the training loss became {value} at epoch {epoch + 1}, step {step + 1} of {steps}: training diverged, "
+        f"and fit() stopped. Most often the learning rate (lr={lr:g}) is too high for the network, above all "
+        f"for one without BatchNorm (LeNet-5, AlexNet, a plain VGG): try lr={lr / 10:g}. Also check that "
+        f"the model's output is finite on a batch of inputs.{kept}"
+    )
+
+
+def _fingerprint(*tensors: torch.Tensor) -> str:
+    """A short hash of the tensors' shapes, types and values: equal fingerprints, equal data."""
+    h = hashlib.sha256()
+    for t in tensors:
+        h.update(str((tuple(t.shape), t.dtype)).encode())
+        h.update(t.detach().contiguous().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def _architecture(model: nn.Module) -> str:
+    """The model's class and the name and shape of every parameter and buffer, in a few words."""
+    shapes = [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
+    digest = hashlib.sha256(repr(shapes).encode()).hexdigest()[:12]
+    return f"{type(model).__name__}, {len(shapes)} tensors, {sum(p.numel() for p in model.parameters()):,} parameters ({digest})"
+
+
+def _check_checkpoint_path(path: Path, resume: bool) -> None:
+    """Problems with the checkpoint path, found before any training rather than after the first epoch."""
+    if path.is_dir():
+        raise IsADirectoryError(f"checkpoint={str(path)!r} is a folder; give a file in it, e.g. {str(path / 'run.pt')!r}.")
+    blocked = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise NotADirectoryError(f"cannot write checkpoint {path}: {blocked} is a file, not a folder. "
+                                 "Choose a checkpoint path in a folder.")
+    if resume and not path.exists():
+        raise FileNotFoundError(f"resume=True but there is no checkpoint at {path} to resume. "
+                                "Check the path, or drop resume=True to start a new run there.")
+    if not resume and path.exists():
+        raise FileExistsError(
+            f"checkpoint {path} already exists and fit() never overwrites trained work. "
+            "Pass resume=True to continue that run, or choose another checkpoint path."
+        )
+    folder = next(p for p in (path.parent, *path.parents) if p.exists())
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"cannot write checkpoint {path}: the folder {folder} is not writable. "
+                              "Choose a checkpoint path in a folder you can write to.")
+
+
 def _load_checkpoint(path, config, model, optimizer, scheduler, scaler, dev) -> tuple[int, History]:
-    state = torch.load(path, map_location=dev, weights_only=True)
-    changed = {k: (state["config"].get(k), v) for k, v in config.items() if state["config"].get(k) != v}
+    damaged = (f"checkpoint {path} is damaged or not a fit() checkpoint: delete it or choose another "
+               "checkpoint path")
+    try:
+        state = torch.load(path, map_location=dev, weights_only=True)
+    except Exception as err:  # truncated zip, empty file, text, random bytes, a pickle of other objects
+        raise CheckpointError(f"{damaged} (reading it failed: {type(err).__name__}).") from None
+    required = {"epoch", "config", "history", "model", "optimizer", "scheduler", "scaler"}
+    if not isinstance(state, dict) or not required <= set(state) or not isinstance(state["config"], dict):
+        raise CheckpointError(f"{damaged} (it lacks fit()'s entries).")
+    saved = state["config"]
+    if saved.get("model", config["model"]) != config["model"]:
+        raise CheckpointError(f"cannot resume from {path}: it was written for another model "
+                              f"({saved['model']}), not this one ({config['model']}). Pass the model it "
+                              "was trained with, or choose another checkpoint path.")
+    if saved.get("data", config["data"]) != config["data"]:
+        raise CheckpointError(f"cannot resume from {path}: it was trained on other data (not the images and "
+                              "labels given now). Pass the same data, or choose another checkpoint path.")
+    changed = {k: (saved.get(k), v) for k, v in config.items() if k not in ("model", "data") and saved.get(k) != v}
     if changed:
         detail = ", ".join(f"{k}: {old!r} in the checkpoint vs {new!r} now" for k, (old, new) in changed.items())
-        raise ValueError(f"cannot resume from {path}: the run's settings differ ({detail}).")
+        raise CheckpointError(f"cannot resume from {path}: the run's settings differ ({detail}).")
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])

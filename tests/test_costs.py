@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 
 import pytest
 import torch
@@ -156,3 +157,117 @@ def test_macs_on_the_meta_device_equal_the_counted_forward_pass(name: str, size:
     assert costs.macs(model, shape) == costs.count(model, shape).macs
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # the model is untouched
     assert next(model.parameters()).device.type == "cpu"
+
+
+# ---- attention, recurrent layers and other module types: count, macs and layer_table agree ------
+
+class _Mixed(nn.Module):
+    """Every module type a student is likely to count, and one layer called twice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.up = nn.ConvTranspose2d(8, 8, 2, stride=2)
+        self.conv1d = nn.Conv1d(8, 16, 3, padding=1)
+        self.attn = nn.MultiheadAttention(16, 2, batch_first=True)
+        self.lstm = nn.LSTM(16, 12, batch_first=True)
+        self.gru = nn.GRU(12, 12, batch_first=True)
+        self.embed = nn.Embedding(10, 12)
+        self.shared = nn.Linear(12, 12)
+        self.head = nn.Linear(12, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.up(self.conv(x))                       # (B, 8, 16, 16)
+        t = self.conv1d(x.flatten(2)).transpose(1, 2)   # (B, 256, 16): 256 tokens of 16 features
+        t, _ = self.attn(t, t, t, need_weights=False)
+        t, _ = self.lstm(t)
+        t, _ = self.gru(t)
+        t = t + self.embed(torch.zeros(t.shape[:2], dtype=torch.long, device=t.device))
+        t = self.shared(self.shared(t))
+        return self.head(t.mean(1))
+
+
+def test_count_macs_and_layer_table_agree_on_every_module_type() -> None:
+    model, shape = _Mixed(), (2, 3, 8, 8)
+    b, n = 2, 16 * 16  # batch, tokens
+    by_hand = {
+        "conv": b * costs.conv_macs(3, 8, 3, 8),
+        "up": b * 8 * 8 * 2 * 2 * 8 * 8,  # every input pixel meets 2·2·8 weights per input channel
+        "conv1d": b * n * 3 * 8 * 16,
+        "attn": b * n * 16 * 3 * 16 + b * n * 16 * 16 + 2 * b * 2 * n * n * 8,  # q, k, v; output; QKᵀ and AV
+        "lstm": b * n * 4 * 12 * (16 + 12),
+        "gru": b * n * 3 * 12 * (12 + 12),
+        "embed": 0,  # a table lookup
+        "shared": b * n * 12 * 12,  # per call
+        "head": b * 12 * 5,
+    }
+    total = sum(by_hand.values()) + by_hand["shared"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing left uncounted
+        assert costs.count(model, shape).macs == costs.macs(model, shape) == total
+        table = costs.layer_table(model, shape)
+    assert table["MACs"].sum() == total and table["params"].sum() == costs.count(model, shape).params
+    assert table.loc["shared", "MACs"].tolist() == [by_hand["shared"]] * 2  # one row per call
+    assert {name: int(table.loc[name, "MACs"]) for name in by_hand if name != "shared"} == {
+        name: v for name, v in by_hand.items() if name != "shared"}
+    assert table.loc["attn", "params"] == sum(p.numel() for p in model.attn.parameters())
+    # the fused kernels come back once counting is done
+    assert torch.backends.mha.get_fastpath_enabled() and torch.backends.mkldnn.enabled
+
+
+def test_count_vision_transformer_attention() -> None:
+    model = models.VisionTransformer(image_size=32, patch_size=4, depth=2, dim=32, num_heads=2, mlp_dim=64,
+                                     num_classes=10)
+    n, d = 65, 32  # 64 patches and the class token
+    block = n * d * 3 * d + n * d * d + 2 * n * n * d + 2 * n * d * 64  # q, k, v; output; QKᵀ and AV; MLP
+    by_hand = costs.conv_macs(3, 32, 4, 8) + 2 * block + 32 * 10
+    assert by_hand == 1_704_384
+    assert costs.count(model, (1, 3, 32, 32)).macs == costs.macs(model, (1, 3, 32, 32)) == by_hand
+    assert costs.layer_table(model, (1, 3, 32, 32))["MACs"].sum() == by_hand
+
+
+def test_uncountable_layer_warns() -> None:
+    class Pair(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bilinear = nn.Bilinear(8, 8, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.bilinear(x, x)
+
+    msg = ("no MACs were counted for 'bilinear' (Bilinear): torch.utils.flop_counter has no formula for the "
+           "operation it runs, so the MAC total leaves it out and is too small. Count that layer by hand and add "
+           "it, or compute it with nn.Linear, nn.Conv2d or torch.matmul, which are counted.")
+    with pytest.warns(UserWarning, match=re.escape(msg)):
+        costs.count(Pair(), (2, 8))
+    with pytest.warns(UserWarning, match=re.escape(msg)):
+        costs.macs(Pair(), (2, 8))
+
+
+# ---- errors ------------------------------------------------------------------------------------
+
+def test_count_raises_the_models_own_error() -> None:
+    msg = ("LeNet-5 needs 32×32 inputs; got 28×28. Resize or pad the images to 32×32 "
+           "(the paper pads 28×28 MNIST digits to 32×32).")
+    for measure in (costs.count, costs.layer_table, costs.summary):
+        with pytest.raises(ValueError, match=re.escape(msg)):
+            measure(models.lenet5(), (1, 1, 28, 28))
+
+
+@pytest.mark.parametrize("call, msg", [
+    (lambda: costs.output_size(32, 3, stride=0),
+     "stride must be at least 1; got stride=0 (a window moves by at least one pixel per step)"),
+    (lambda: costs.output_size(32, 0), "kernel_size must be at least 1; got kernel_size=0"),
+    (lambda: costs.output_size(32, 3, dilation=0), "dilation must be at least 1; got dilation=0"),
+    (lambda: costs.output_size(32, 3, padding=-1), "padding must be at least 0; got padding=-1"),
+    (lambda: costs.conv_params(32, 64, 3, groups=0),
+     "groups must be at least 1; got groups=0 (groups=1 is an ordinary convolution, groups=in_channels a "
+     "depthwise one)"),
+    (lambda: costs.conv_macs(32, 64, 3, 16, groups=0), "groups must be at least 1; got groups=0"),
+    (lambda: costs.se_params(256, 0),
+     "ratio must be positive; got ratio=0 (the squeeze layer has channels // ratio units; the SE paper uses "
+     "ratio=16)"),
+])
+def test_formulas_reject_zero_steps_and_groups(call, msg: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        call()

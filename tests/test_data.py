@@ -206,3 +206,143 @@ def test_offline_course_copy_if_present() -> None:
     assert torch.bincount(d.y_test).tolist() == [500] * 10
     with pytest.raises(ValueError, match="ask for at most 2000"):
         cifar10_subset(2001, 1)
+
+
+# --- reliability: bad folders, damaged and malicious files, unusable caches (issue 19) ---------------
+
+def test_wrong_layout_in_the_data_folder_is_named_not_downloaded_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(data, "_download", lambda folder: pytest.fail("must not download"))
+    typo = tmp_path / "data"
+    (typo / "cifar10_subset" / "train").mkdir(parents=True)
+    (typo / "notes.txt").write_text("x")
+    monkeypatch.setenv("CNNCOURSE_DATA", str(typo))
+    with pytest.raises(DataNotFoundError) as err:
+        cifar10_subset(1, 1)
+    assert str(err.value) == (
+        f"CNNCOURSE_DATA (or root=) is {typo}, which holds neither cifar10-subset/{{train,test}}/ nor "
+        f"cifar-10-batches-py/; it holds cifar10_subset/, notes.txt. Point it at the folder that holds one of "
+        f"them, or unset it to use (and download into) {data.default_data_dir()}.")
+    half = tmp_path / "half"
+    (half / "cifar10-subset" / "train").mkdir(parents=True)  # train/ without test/
+    with pytest.raises(DataNotFoundError, match=re.escape(f"is {half}, which holds neither")):
+        cifar10_subset(1, 1, root=half)
+
+
+def _malicious_pickle(marker: Path) -> bytes:
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    return pickle.dumps({"data": Evil(), "labels": []})
+
+
+def test_a_batch_file_that_would_run_code_is_refused(batches_folder: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    bad = batches_folder / "cifar-10-batches-py" / "data_batch_3"
+    bad.write_bytes(_malicious_pickle(marker))
+    with pytest.raises(data.DamagedDataError) as err:
+        cifar10_subset(2, 2, root=batches_folder, cache=False)
+    assert str(err.value) == (
+        f"cannot read {bad} (UnpicklingError: refused to load posix.system: not part of a CIFAR-10 batch file): "
+        "the file is damaged or not a CIFAR-10 batch. "
+        f"Delete {bad.parent} and let the course download CIFAR-10 again, or copy the file again.")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "html"])
+def test_a_damaged_batch_file_is_named(batches_folder: Path, damage: str) -> None:
+    bad = batches_folder / "cifar-10-batches-py" / "data_batch_3"
+    raw = bad.read_bytes()
+    bad.write_bytes({"truncated": raw[:100], "empty": b"", "html": b"<html><body>503 Service Unavailable</body></html>"}[damage])
+    with pytest.raises(data.DamagedDataError) as err:
+        cifar10_subset(2, 2, root=batches_folder, cache=False)
+    assert str(err.value).startswith(f"cannot read {bad} (")
+    assert str(err.value).endswith(f"Delete {bad.parent} and let the course download CIFAR-10 again, or copy the file again.")
+
+
+def test_a_damaged_download_is_downloaded_again(batches_folder: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """In the download folder, a damaged batch makes the course ask torchvision again (it checks MD5 sums)."""
+    folder = batches_folder / "cifar-10-batches-py"
+    good = (folder / "test_batch").read_bytes()
+    (folder / "test_batch").write_bytes(b"")
+    calls = []
+
+    def redownload(target: Path) -> None:
+        calls.append(target)
+        (folder / "test_batch").write_bytes(good)
+
+    monkeypatch.setattr(data, "default_data_dir", lambda: batches_folder)
+    monkeypatch.setattr(data, "_download", redownload)
+    monkeypatch.delenv("CNNCOURSE_DATA", raising=False)
+    assert cifar10_subset(2, 2, cache=False).x_test.shape == (20, 3, 32, 32)
+    assert calls == [batches_folder]
+    assert f"A file of {folder} is damaged; downloading CIFAR-10 again." in capsys.readouterr().out
+    (folder / "test_batch").write_bytes(b"")
+    with pytest.raises(data.DamagedDataError):  # download=False: named, not fetched
+        cifar10_subset(2, 2, cache=False, download=False)
+
+
+def test_hidden_files_are_skipped_and_duplicate_classes_refused(image_folder: Path) -> None:
+    (image_folder / "cifar10-subset" / "train" / "airplane" / "._0000.png").write_bytes(b"\0\5\x16\7AppleDouble")
+    d = cifar10_subset(4, 2, root=image_folder, cache=False)
+    assert d.x_train.shape == (40, 3, 32, 32)
+    with pytest.raises(ValueError) as err:
+        d.select(["cat", "dog", "cat"])
+    assert str(err.value) == "classes ['cat'] are listed twice: the same images would get two labels. Name each class once."
+
+
+def _cache_files() -> list[Path]:
+    return sorted(Path(os.environ["CNNCOURSE_CACHE"]).glob("cifar10-*.pt"))
+
+
+def test_cache_with_wrong_shapes_is_rebuilt(image_folder: Path) -> None:
+    first = cifar10_subset(2, 1, root=image_folder)
+    (entry,) = _cache_files()
+    torch.save({"x_train": torch.zeros(1, 3, 32, 32, dtype=torch.uint8), "y_train": torch.zeros(1, dtype=torch.int64),
+                "x_test": torch.zeros(1, 3, 32, 32, dtype=torch.uint8), "y_test": torch.zeros(1, dtype=torch.int64)}, entry)
+    again = cifar10_subset(2, 1, root=image_folder)
+    assert torch.equal(again.x_train, first.x_train) and _cache_files() == [entry]
+
+
+def test_cache_files_are_shared_and_superseded_entries_pruned(image_folder: Path) -> None:
+    cifar10_subset(2, 1, root=image_folder)
+    (old,) = _cache_files()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert old.stat().st_mode & 0o777 == 0o666 & ~umask  # readable by others as the umask allows, not 0600
+    orphan = old.parent / ".cifar10-x.pt.abc.tmp"  # what a killed write leaves
+    orphan.write_bytes(b"partial")
+    os.utime(orphan, (0, 0))
+    image = image_folder / "cifar10-subset" / "train" / "cat" / "0000.png"
+    os.utime(image, (1, 1))  # a changed source file: the old entry is superseded
+    cifar10_subset(2, 1, root=image_folder)
+    (new,) = _cache_files()
+    assert new != old and not orphan.exists()
+
+
+def test_unusable_cache_folder_warns_and_goes_on(image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("CNNCOURSE_CACHE", str(blocker / "cache"))  # a path below a regular file
+    with pytest.warns(UserWarning, match=re.escape(f"cannot cache the decoded images in {blocker / 'cache'}")):
+        d = cifar10_subset(2, 1, root=image_folder)
+    assert d.x_train.shape == (20, 3, 32, 32)
+
+
+def test_unreadable_cache_file_is_left_alone(image_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cifar10_subset(2, 1, root=image_folder)
+    (entry,) = _cache_files()
+    real_load = torch.load
+
+    def denied(path, *args, **kwargs):  # another user's 0600 file (root ignores chmod, so simulate it)
+        if Path(path) == entry:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_load(path, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", denied)
+    with pytest.warns(UserWarning, match="permission denied"):
+        d = cifar10_subset(2, 1, root=image_folder, cache=True)
+    assert entry.exists() and d.x_train.shape == (20, 3, 32, 32)

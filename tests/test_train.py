@@ -193,9 +193,197 @@ def test_history_helpers_and_plot() -> None:
     assert len(fig.axes) == 2 and len(fig.axes[1].lines) == 5  # 2 runs × (train, test) + chance line
 
 
-def test_bad_arguments() -> None:
-    with pytest.raises(ValueError, match=re.escape("epochs, batch_size and lr must be positive; got 0, 16, 0.1")):
-        train.fit(small_net(), tiny_data(), epochs=0, **FAST)
+@pytest.mark.parametrize("bad, error, message", [
+    ({"epochs": 0}, ValueError, "epochs must be at least 1; got 0."),
+    ({"epochs": 2.0}, TypeError, "epochs must be a whole number; got 2.0 (float), e.g. epochs=2."),
+    ({"batch_size": 16.5}, TypeError, "batch_size must be a whole number; got 16.5 (float), e.g. batch_size=16."),
+    ({"lr": float("nan")}, ValueError, "lr must be a finite number in (0, inf); got lr=nan."),
+    ({"lr": float("inf")}, ValueError, "lr must be a finite number in (0, inf); got lr=inf."),
+    ({"lr": -0.1}, ValueError, "lr must be a finite number in (0, inf); got lr=-0.1."),
+    ({"warmup": 1.5}, ValueError, "warmup must be a finite number in [0, 1]; got warmup=1.5."),
+    ({"momentum": 1.0}, ValueError, "momentum must be a finite number in [0, 1); got momentum=1.0."),
+    ({"label_smoothing": "0.1"}, TypeError, "label_smoothing must be a number; got '0.1' (str)."),
+])
+def test_bad_hyperparameters_are_refused_before_training(bad, error, message) -> None:
+    with pytest.raises(error) as err:
+        train.fit(small_net(), tiny_data(), **{**FAST, "epochs": 1, **bad})
+    assert str(err.value) == message
+
+
+def test_divergence_stops_at_once_and_says_why() -> None:
+    """lr=1e6 without BatchNorm: the loss explodes; fit stops at the first non-finite loss."""
+    net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 64), nn.ReLU(), nn.Linear(64, 10))
+    with pytest.raises(train.TrainingDiverged) as err:
+        train.fit(net, tiny_data(), epochs=30, **{**FAST, "lr": 1e6})
+    assert re.fullmatch(r"the training loss became (nan|inf) at epoch \d+, step \d of 4: training diverged, and "
+                        r"fit\(\) stopped\. Most often the learning rate \(lr=1e\+06\) is too high for the network, "
+                        r"above all for one without BatchNorm \(LeNet-5, AlexNet, a plain VGG\): try lr=100000\. "
+                        r"Also check that the model's output is finite on a batch of inputs\. Nothing of this run "
+                        r"was saved\.", str(err.value)), str(err.value)
+
+
+def test_divergence_keeps_the_last_finite_checkpoint(tmp_path: Path) -> None:
+    """The loss turns NaN in epoch 2: the checkpoint on disk is epoch 1's, with finite weights."""
+    class Breaks(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net, self.broken = small_net(), False
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out = self.net(x)
+            return out * float("nan") if self.broken else out
+
+    model, ckpt = Breaks(), tmp_path / "run.pt"
+
+    def break_after_epoch_1(h: train.History) -> None:
+        model.broken = True
+
+    with pytest.raises(train.TrainingDiverged) as err:
+        train.fit(model, tiny_data(), epochs=3, checkpoint=ckpt, on_epoch_end=break_after_epoch_1, **FAST)
+    assert str(err.value).startswith("the training loss became nan at epoch 2, step 1 of 4")
+    assert str(err.value).endswith(f"The checkpoint {ckpt} still holds the last finished epoch.")
+    saved = torch.load(ckpt, weights_only=True)
+    assert saved["epoch"] == 1 and all(torch.isfinite(v.float()).all() for v in saved["model"].values())
+
+
+def test_a_model_whose_output_is_nan_is_stopped_in_the_first_step() -> None:
+    class Broken(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(1, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(x.mean((1, 2, 3))[:, None]) * float("nan")
+
+    with pytest.raises(train.TrainingDiverged, match=re.escape("the training loss became nan at epoch 1, step 1 of 4")):
+        train.fit(Broken(), tiny_data(), epochs=1, **FAST)
+
+
+def bad_images(case: str):  # -> (x_train, y_train): what a student might put in a CIFARSubset
+    d = tiny_data()
+    x, y = d.x_train, d.y_train
+    x, y = {
+        "float [0, 1]": (x.float() / 255, y),
+        "channels last": (x.permute(0, 2, 3, 1).contiguous(), y),
+        "flattened": (x.flatten(1), y),
+        "fewer labels": (x, y[:-1]),
+        "float labels": (x, y.float()),
+        "label 10": (x, torch.where(y == 9, 10, y)),
+        "label -1": (x, torch.where(y == 0, -1, y)),
+    }[case]
+    return x, y
+
+
+@pytest.mark.parametrize("case, error, message", [
+    ("float [0, 1]", TypeError, "the training split: images must be uint8 pixel values 0–255, as cifar10_subset "
+     "returns them; got torch.float32. The trainer normalises them itself, so pass the raw pixels (if you "
+     "scaled them to [0, 1], undo it: (x * 255).round().to(torch.uint8))."),
+    ("channels last", ValueError, "the training split: images look channels-last, shape (64, 32, 32, 3) = "
+     "(N, H, W, C); the trainer needs (N, C, H, W): use x.permute(0, 3, 1, 2)."),
+    ("flattened", ValueError, "the training split: images are flattened, shape (64, 3072); reshape them "
+     "to (N, 3, 32, 32) with x.view(-1, 3, 32, 32)."),
+    ("fewer labels", ValueError, "the training split: expected one label per image, 64 labels in a 1-D "
+     "tensor; got labels of shape (63,)."),
+    ("float labels", TypeError, "the training split: labels must be integer class indices; got "
+     "torch.float32. Use y.long()."),
+    ("label 10", ValueError, "the training labels (10 classes): labels must lie in [0, 10) for 10 classes; "
+     "found labels from 0 to 10."),
+    ("label -1", ValueError, "the training labels (10 classes): labels must lie in [0, 10) for 10 classes; "
+     "found labels from -1 to 9."),
+])
+def test_wrong_images_and_labels_get_one_clear_error(case, error, message) -> None:
+    """Refused when the subset is built, and by fit for any object with the same attributes."""
+    from types import SimpleNamespace
+
+    x, y = bad_images(case)
+    d = tiny_data()
+    with pytest.raises(error) as err:
+        CIFARSubset(x, y, d.x_test, d.y_test, CLASSES, "synthetic")
+    assert str(err.value) == "CIFARSubset: " + message
+    duck = SimpleNamespace(x_train=x, y_train=y, x_test=d.x_test, y_test=d.y_test, classes=CLASSES)
+    with pytest.raises(error) as err:
+        train.fit(small_net(), duck, epochs=1, **FAST)
+    assert str(err.value) == "fit: " + message.replace("the training split: ", "the training images: ")
+
+
+def test_evaluate_checks_labels_against_the_model_outputs() -> None:
+    d = tiny_data()
+    with pytest.raises(TypeError, match=re.escape("evaluate: images must be uint8")):
+        train.evaluate(small_net(), d.x_test.float(), d.y_test)
+    with pytest.raises(ValueError, match=re.escape("evaluate (the model has 10 outputs): labels must lie in [0, 10) "
+                                                   "for 10 classes; found labels from 3 to 12.")):
+        train.evaluate(small_net(), d.x_test, d.y_test + 3)
+
+
+def test_grayscale_images_get_told_what_to_do() -> None:
+    d = tiny_data()
+    gray = CIFARSubset(d.x_train[:, :1], d.y_train, d.x_test[:, :1], d.y_test, CLASSES, "synthetic")
+    with pytest.raises(ValueError, match=re.escape("Grayscale images (B, 1, H, W): repeat them to three channels with "
+                                                   "x.expand(-1, 3, -1, -1) and build the model for 3 channels (e.g. "
+                                                   "lenet5(in_channels=3)).")):
+        train.fit(cnncourse.models.lenet5(), gray, epochs=1, **FAST)
+    rgb = CIFARSubset(gray.x_train.expand(-1, 3, -1, -1), d.y_train, gray.x_test.expand(-1, 3, -1, -1), d.y_test,
+                      CLASSES, "synthetic")
+    assert train.fit(cnncourse.models.lenet5(in_channels=3), rgb, epochs=1, **FAST).epoch == [1]
+
+
+def test_checkpoint_path_problems_are_found_before_training(tmp_path: Path) -> None:
+    calls = []
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("x")
+    cases = [
+        (tmp_path / "folder", IsADirectoryError,
+         f"checkpoint={str(tmp_path / 'folder')!r} is a folder; give a file in it, e.g. {str(tmp_path / 'folder' / 'run.pt')!r}."),
+        (tmp_path / "file" / "run.pt", NotADirectoryError,
+         f"cannot write checkpoint {tmp_path / 'file' / 'run.pt'}: {tmp_path / 'file'} is a file, not a folder. "
+         "Choose a checkpoint path in a folder."),
+    ]
+    for path, error, message in cases:
+        with pytest.raises(error) as err:
+            train.fit(small_net(), tiny_data(), epochs=1, checkpoint=path, on_epoch_end=calls.append, **FAST)
+        assert str(err.value) == message
+    assert calls == []  # no epoch was trained
+
+
+def test_resume_without_a_checkpoint_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=re.escape("resume=True needs the checkpoint= path of the run to continue.")):
+        train.fit(small_net(), tiny_data(), epochs=1, resume=True, **FAST)
+    missing = tmp_path / "nothing.pt"
+    with pytest.raises(FileNotFoundError) as err:
+        train.fit(small_net(), tiny_data(), epochs=1, checkpoint=missing, resume=True, **FAST)
+    assert str(err.value) == (f"resume=True but there is no checkpoint at {missing} to resume. Check the path, "
+                              "or drop resume=True to start a new run there.")
+
+
+def test_resume_refuses_other_data_another_model_and_other_amp(tmp_path: Path) -> None:
+    ckpt = tmp_path / "run.pt"
+    train.fit(small_net(), tiny_data(), epochs=2, checkpoint=ckpt, **FAST)
+    with pytest.raises(train.CheckpointError, match=re.escape(
+            f"cannot resume from {ckpt}: it was trained on other data (not the images and labels given now).")):
+        train.fit(small_net(), tiny_data(seed=1), epochs=2, checkpoint=ckpt, resume=True, **FAST)
+    wider = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+    with pytest.raises(train.CheckpointError, match=re.escape(f"cannot resume from {ckpt}: it was written for another model")):
+        train.fit(wider, tiny_data(), epochs=2, checkpoint=ckpt, resume=True, **FAST)
+    with pytest.raises(train.CheckpointError, match=re.escape("(amp: False in the checkpoint vs True now)")):
+        train.fit(small_net(), tiny_data(), epochs=2, checkpoint=ckpt, resume=True, amp=True, **FAST)
+
+
+@pytest.mark.parametrize("damage", ["half", "empty", "text", "random", "plain state_dict"])
+def test_damaged_checkpoint_is_named_with_the_fix(tmp_path: Path, damage: str) -> None:
+    ckpt = tmp_path / "run.pt"
+    train.fit(small_net(), tiny_data(), epochs=1, checkpoint=ckpt, **FAST)
+    raw = ckpt.read_bytes()
+    if damage == "plain state_dict":
+        torch.save(small_net().state_dict(), ckpt)
+    else:
+        ckpt.write_bytes({"half": raw[: len(raw) // 2], "empty": b"", "text": b"not a checkpoint\n",
+                          "random": bytes(range(256)) * 40}[damage])
+    with pytest.raises(train.CheckpointError) as err:
+        train.fit(small_net(), tiny_data(), epochs=2, checkpoint=ckpt, resume=True, **FAST)
+    assert str(err.value).startswith(f"checkpoint {ckpt} is damaged or not a fit() checkpoint: delete it or "
+                                     "choose another checkpoint path (")
+    assert "weights_only" not in str(err.value)  # never the advice to unpickle an untrusted file
 
 
 def test_device_prefers_cuda_then_mps(monkeypatch: pytest.MonkeyPatch) -> None:

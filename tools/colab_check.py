@@ -18,7 +18,8 @@ Simulated as closely as an offline machine allows:
 * **Chapters, top to bottom**, each alone in a folder, in a fresh kernel of that environment:
   chapter 5 unchanged (every assertion must pass), and chapter 12 through its ImageNet branch
   (``USE_IMAGENET = True``) with ResNet-18 weights taken from a temporary torch.hub cache. Those weights
-  are random (the real file cannot be downloaded here), so chapter 12 runs with fast settings, and
+  are random (the real file cannot be downloaded here; the stand-in is named after its own SHA-256, and
+  an IPython start-up file points the weights enum at it), so chapter 12 runs with fast settings, and
   only the cells tagged ``transfer-outcome`` (accuracy above chance, pretrained ahead of scratch) may
   fail: random features are not ImageNet features. Every other cell, the frozen-backbone checks
   included, must pass.
@@ -28,6 +29,8 @@ Usage: python tools/colab_check.py [--keep DIR] [--chapters 05 12]
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import os
 import re
@@ -102,8 +105,19 @@ def student_home(home: Path) -> None:
     checkpoints = home / ".cache" / "torch" / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
     torch.manual_seed(0)
-    name = Path(ResNet18_Weights.IMAGENET1K_V1.url).name
-    torch.save(torchvision.models.resnet18().state_dict(), checkpoints / name)
+    buffer = io.BytesIO()
+    torch.save(torchvision.models.resnet18().state_dict(), buffer)
+    # The course checks a cached file's SHA-256 against the prefix in its name, as torch.hub does for
+    # downloads, so a stand-in cannot pose as torchvision's resnet18-f37072fd.pth: it gets a name with its
+    # own prefix, and an IPython start-up file points the kernel's ResNet18_Weights.IMAGENET1K_V1 at it.
+    name = f"resnet18-{hashlib.sha256(buffer.getvalue()).hexdigest()[:8]}.pth"
+    (checkpoints / name).write_bytes(buffer.getvalue())
+    startup = home / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-stand-in-weights.py").write_text(
+        "from torchvision.models import ResNet18_Weights\n"
+        f"ResNet18_Weights.IMAGENET1K_V1.value.url = 'https://download.pytorch.org/models/{name}'\n")
+    os.environ["IPYTHONDIR"] = str(home / "ipython")
     os.environ["HOME"] = str(home)
     for var in ("CNNCOURSE_DATA", "CNNCOURSE_CACHE", "TORCH_HOME", "XDG_CACHE_HOME", "CNNCOURSE_BUDGET"):
         os.environ.pop(var, None)
