@@ -8,6 +8,8 @@ value or a hint attached to the wrong number in :mod:`cnncourse.checks` fails he
 from __future__ import annotations
 
 import ast
+import decimal
+import fractions
 import inspect
 import math
 import re
@@ -1744,3 +1746,77 @@ def test_every_hint_written_can_be_reached(name: str, monkeypatch: pytest.Monkey
     assert not unmeasured, f"{name}: hint values {unmeasured} have no wrong answer measured on real layers"
     assert len(hints) == _hints_written(name), (
         f"{name}: {_hints_written(name)} hints written but only {len(hints)} distinct values {sorted(hints)}")
+
+
+# ---- answers in unusual forms: never a traceback ------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("answer", [10**400, -10**400, 10**5000, fractions.Fraction(10**400, 3),
+                                    fractions.Fraction(1, 7), float("nan"), float("inf")],
+                         ids=["1e400", "-1e400", "1e5000", "1e400/3", "1/7", "nan", "inf"])
+def test_huge_and_odd_numbers_are_just_wrong(name: str, answer: object, capsys: pytest.CaptureFixture[str]) -> None:
+    assert CHECKS[name](answer) is False
+    assert capsys.readouterr().out.startswith("Not yet: ")
+
+
+def test_huge_numbers_and_fractions_are_compared_exactly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert checks.check(10**400, 10**400) is True
+    assert checks.check(10**400 + 1, 10**400) is False
+    assert capsys.readouterr().out.splitlines()[-1].startswith("Not yet: 10,000,000,")
+    assert checks.check(10**5000, 112) is False
+    assert capsys.readouterr().out == ("Not yet: a number too long to print is not right. "
+                                       "Write the formula out term by term and try again.\n")
+    assert checks.check(fractions.Fraction(1, 3), 112) is False
+    assert capsys.readouterr().out == "Not yet: 1/3 is not right. Write the formula out term by term and try again.\n"
+    assert checks.ex06_expected_active_blocks(fractions.Fraction(161, 4)) is True  # 40.25
+    assert capsys.readouterr().out.startswith("Correct: 40.25.")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_right_answer_as_0d_tensor_or_array_is_correct(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    value = EXPECTED[name]
+    for answer in (torch.tensor(value, dtype=torch.float64), np.array(value), np.float64(value),
+                   decimal.Decimal(repr(value))):
+        assert CHECKS[name](answer) is True, (answer, capsys.readouterr().out)
+        assert capsys.readouterr().out.startswith(f"Correct: {value:,}.")
+    if isinstance(value, int):
+        assert CHECKS[name](torch.tensor(value)) is True  # int64
+        assert capsys.readouterr().out.startswith("Correct")
+
+
+def test_not_a_number_hints(capsys: pytest.CaptureFixture[str]) -> None:
+    cases = {
+        "112": "Your answer should be a number; got str '112'. Remove the quotes: write 112, not '112'.\n",
+        "1,849,688,064": ("Your answer should be a number; got str '1,849,688,064'. Remove the quotes: write "
+                          "1849688064, not '1,849,688,064'.\n"),
+        "abc": "Your answer should be a number; got str 'abc'.\n",
+        torch.tensor([112]): ("Your answer should be a number; got Tensor tensor([112]). "
+                              "Take the number out with .item().\n"),
+        torch.tensor(True): "Your answer should be a number; got Tensor tensor(True).\n",
+    }
+    for answer, out in cases.items():
+        assert checks.check(answer, 112) is False
+        assert capsys.readouterr().out == out
+    assert checks.check(np.array([112]), 112) is False
+    assert capsys.readouterr().out == ("Your answer should be a number; got ndarray array([112]). "
+                                       "Take the number out with .item().\n")
+
+
+@pytest.mark.parametrize("answer", [40, 40.0, 40.3 - 0.1, 40.2, np.int64(40)])
+def test_rounded_answer_gets_the_rounding_hint(answer: object, capsys: pytest.CaptureFixture[str]) -> None:
+    assert EXPECTED["ex06_expected_active_blocks"] == 40.25
+    assert checks.ex06_expected_active_blocks(answer) is False
+    shown = f"{float(answer) if isinstance(answer, float) else int(answer):,}"
+    assert capsys.readouterr().out == (f"Not yet ({shown} is the right answer rounded). "
+                                       f"Hint: give the exact value, not a rounded one.\n")
+
+
+def test_rounding_hint_only_for_non_integer_answers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert checks.check(0.11, 0.1130642361111111, rel_tol=1e-3) is False  # rounded to two decimals
+    assert "is the right answer rounded" in capsys.readouterr().out
+    assert checks.check(110, 112) is False  # an integer answer rounded is just wrong: likely another formula
+    assert capsys.readouterr().out.startswith("Not yet: 110 is not right.")
+    assert checks.check(0, 0.1130642361111111) is False  # 0 is not "rounded"
+    assert capsys.readouterr().out.startswith("Not yet: 0 is not right.")
+    assert checks.check(40, 40.25, hints={40: "a known slip."}) is False  # a written hint comes first
+    assert capsys.readouterr().out == "Not yet (40 is a common slip). Hint: a known slip.\n"

@@ -112,3 +112,74 @@ def test_conv_bn_act_bad_groups() -> None:
     msg = "groups=3 must divide both in_channels=16 and out_channels=32"
     with pytest.raises(ValueError, match=re.escape(msg)):
         ConvBNAct(16, 32, groups=3)
+
+
+# ---- the registry's help with names, pretrained weights, num_classes and input dtype -----------
+
+@pytest.mark.parametrize("name, closest", [
+    ("resnet-18", "resnet18"), ("ResNet18", "resnet18"), ("densnet121", "densenet121"),
+    ("mobilenetv2", "mobilenet_v2"), ("efficientnet-b0", "efficientnet_b0"), ("ViT-B/16", "vit_b_16"),
+])
+def test_unknown_model_name_suggests_the_closest(name: str, closest: str) -> None:
+    with pytest.raises(ValueError) as info:
+        models.get_model(name)
+    msg = str(info.value)
+    assert msg.startswith(f"unknown model {name!r}; choose one of: {closest}, ")
+    assert msg.endswith(f" (the closest names; models.list_models() lists all {len(models.list_models())})")
+    assert len(msg) < 200  # not the whole list
+
+
+def test_unknown_model_name_far_from_all_lists_all() -> None:
+    msg = f"unknown model 'xyz'; choose one of: {', '.join(models.list_models())}"
+    with pytest.raises(ValueError, match=f"^{re.escape(msg)}$"):
+        models.get_model("xyz")
+    with pytest.raises(TypeError, match=re.escape("get_model takes a model's name as a string, e.g. "
+                                                  "get_model('resnet18'); got function")):
+        models.get_model(models.resnet18)
+
+
+PRETRAINED = ("resnet18() builds a model with fresh, random weights and takes no {arg}= argument. For "
+              "torchvision's pretrained ImageNet weights, build the model, then load them with "
+              "cnncourse.transfer.load_imagenet_weights(model, weights), e.g. load_imagenet_weights(models.resnet18(), "
+              "torchvision.models.ResNet18_Weights.IMAGENET1K_V1).")
+
+
+@pytest.mark.parametrize("arg, value", [("pretrained", True), ("weights", "DEFAULT"),
+                                        ("weights", torchvision.models.ResNet18_Weights.IMAGENET1K_V1)])
+def test_pretrained_points_to_load_imagenet_weights(arg: str, value: object) -> None:
+    for build in (lambda: models.get_model("resnet18", **{arg: value}), lambda: models.resnet18(**{arg: value})):
+        with pytest.raises(TypeError, match=f"^{re.escape(PRETRAINED.format(arg=arg))}$"):
+            build()
+
+
+def test_torchvisions_fresh_weights_arguments_are_accepted() -> None:
+    model = models.get_model("lenet5", pretrained=False, weights=None)
+    assert isinstance(model, models.LeNet5)
+
+
+@pytest.mark.parametrize("value, error, msg", [
+    (0, ValueError, "num_classes must be at least 1; got num_classes=0. "),
+    (-3, ValueError, "num_classes must be at least 1; got num_classes=-3. "),
+    (10.0, TypeError, "num_classes must be a whole number (an int); got float 10.0. "),
+    ("10", TypeError, "num_classes must be a whole number (an int); got str '10'. "),
+    (True, TypeError, "num_classes must be a whole number (an int); got bool True. "),
+])
+def test_num_classes_must_be_a_positive_int(value: object, error: type, msg: str) -> None:
+    tail = "It is the number of outputs of the last layer: 10 for CIFAR-10, 1000 for ImageNet."
+    for name in ("lenet5", "resnet18", "vit_b_16"):
+        with pytest.raises(error, match=f"^{re.escape(msg + tail)}$"):
+            models.get_model(name, num_classes=value)
+    with pytest.raises(error, match=re.escape(msg)):
+        models.resnet18(num_classes=value)
+
+
+def test_integer_images_are_refused_with_the_fix() -> None:
+    msg = ("ResNet expects floating-point images; got a torch.uint8 tensor. Normalise first "
+           "(`cnncourse.data.normalize`), which scales uint8 pixels 0–255 to float32 and standardises them.")
+    with pytest.raises(TypeError, match=f"^{re.escape(msg)}$"):
+        models.resnet18(num_classes=10)(torch.zeros(1, 3, 32, 32, dtype=torch.uint8))
+    msg = "LeNet-5 expects floating-point images; got a torch.int64 tensor. Convert it with x.float()."
+    with pytest.raises(TypeError, match=f"^{re.escape(msg)}$"):
+        models.lenet5()(torch.zeros(1, 1, 32, 32, dtype=torch.long))
+    from cnncourse.data import normalize
+    assert models.resnet18(num_classes=10).eval()(normalize(torch.zeros(1, 3, 32, 32, dtype=torch.uint8))).shape == (1, 10)
