@@ -15,11 +15,12 @@ from .train import History
 
 
 def plot_history(history: History | Mapping[str, History], *, title: str | None = None,
-                 eval_label: str = "test") -> Figure:
+                 eval_label: str = "test", num_classes: int = 10) -> Figure:
     """Loss and accuracy per epoch; pass ``{"label": history, ...}`` to compare runs on one figure.
 
     ``eval_label`` names the dashed curves: the split ``fit`` evaluated after each epoch
-    (``"validation"`` for a :mod:`cnncourse.protocol` run).
+    (``"validation"`` for a :mod:`cnncourse.protocol` run). The dotted line is chance accuracy,
+    100 / ``num_classes`` percent.
     """
     runs = {"": history} if isinstance(history, History) else dict(history)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -32,7 +33,7 @@ def plot_history(history: History | Mapping[str, History], *, title: str | None 
         ax_acc.plot(h.epoch, [100 * a for a in h.test_acc], color=color, ls="--", label=f"{prefix}{eval_label}")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
-    ax_acc.axhline(10, color="grey", lw=0.8, ls=":", label="chance (10 classes)")
+    ax_acc.axhline(100 / num_classes, color="grey", lw=0.8, ls=":", label=f"chance ({num_classes} classes)")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)

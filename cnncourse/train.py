@@ -149,6 +149,7 @@ def evaluate(
     *,
     batch_size: int = 1000,
     channels_last: bool = True,
+    amp: bool | None = None,  # as in fit: None means autocast on CUDA only; fit passes its own decision
 ) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``model`` (in eval mode) on ``uint8`` images ``x``."""
     check_images(x, y, "evaluate")
@@ -160,7 +161,7 @@ def evaluate(
     for i in range(0, len(x), batch_size):
         xb = normalize(x[i:i + batch_size].to(dev)).contiguous(memory_format=fmt)
         yb = y[i:i + batch_size].to(dev)
-        with _autocast(dev, _use_amp(dev, None)):
+        with _autocast(dev, _use_amp(dev, amp)):
             out = model(xb)
         if i == 0:
             check_labels(y, out.shape[1], f"evaluate (the model has {out.shape[1]} outputs)")
@@ -274,7 +275,7 @@ def fit(
         _sync(dev)
         seconds = time.perf_counter() - t0
         seen = steps * min(batch_size, n)
-        test_loss, test_acc = evaluate(model, data.x_test, data.y_test, channels_last=channels_last)
+        test_loss, test_acc = evaluate(model, data.x_test, data.y_test, channels_last=channels_last, amp=use_amp)
         history.epoch.append(epoch + 1)
         history.train_loss.append(loss_sum.item() / seen)
         history.train_acc.append(correct.item() / seen)

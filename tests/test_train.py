@@ -393,3 +393,31 @@ def test_device_prefers_cuda_then_mps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     assert cnncourse.device() == torch.device("cpu")
+
+
+@pytest.mark.parametrize("amp", [False, True])
+def test_evaluation_uses_fits_autocast_decision(monkeypatch: pytest.MonkeyPatch, amp: bool) -> None:
+    """fit(amp=...) trains and evaluates alike: no second decision inside evaluate."""
+    seen = []
+    real = train._autocast
+    monkeypatch.setattr(train, "_autocast", lambda dev, enabled: seen.append(enabled) or real(dev, enabled))
+    monkeypatch.setattr(train, "evaluate", lambda *a, **k: seen.append(("eval", k.get("amp"))) or (0.0, 0.5))
+    train.fit(small_net(), tiny_data(), epochs=1, amp=amp, channels_last=False, **FAST)
+    assert set(seen[:-1]) == {amp} and seen[-1] == ("eval", amp)
+
+
+def test_plot_history_draws_chance_for_the_number_of_classes() -> None:
+    h = train.fit(small_net(), tiny_data(), epochs=1, **FAST)
+    line = [ln for ln in plots.plot_history(h, num_classes=5).axes[1].lines if ln.get_label().startswith("chance")]
+    assert line[0].get_label() == "chance (5 classes)" and line[0].get_ydata()[0] == 20
+
+
+def test_importing_the_models_does_not_load_matplotlib_or_the_checks() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from cnncourse import models; "
+            "assert 'matplotlib' not in sys.modules and 'cnncourse.checks' not in sys.modules, sorted(sys.modules); "
+            "import cnncourse; assert cnncourse.plots.plot_history and 'matplotlib' in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
