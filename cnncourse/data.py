@@ -60,6 +60,15 @@ class DamagedDataError(ValueError):
     """A file of the CIFAR-10 copy cannot be read: its message names the file and the fix."""
 
 
+def fingerprint(*tensors: torch.Tensor) -> str:
+    """A short hash of the tensors' shapes, types and values: equal fingerprints, equal data."""
+    h = hashlib.sha256()
+    for t in tensors:
+        h.update(str((tuple(t.shape), t.dtype)).encode())
+        h.update(t.detach().contiguous().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 def check_images(x: torch.Tensor, y: torch.Tensor, what: str) -> None:
     """``x`` must be ``uint8`` images (N, C, H, W) and ``y`` N integer labels: say what is wrong if not."""
     if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):

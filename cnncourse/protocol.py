@@ -22,7 +22,6 @@ augmentation for a GPU runtime. :func:`current` picks one from ``$CNNCOURSE_BUDG
 """
 from __future__ import annotations
 
-import hashlib
 
 import os
 from dataclasses import dataclass, replace
@@ -30,7 +29,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from .data import CIFARSubset, cifar10_subset
+from .data import CIFARSubset, cifar10_subset, fingerprint
 from .train import History, evaluate, fit, steps_per_epoch
 from .utils import device as best_device
 
@@ -121,12 +120,8 @@ class Split:
         images (the course's JPEG subset) or on another copy of CIFAR-10 (a torchvision download,
         whose pixels differ slightly), where its run cannot repeat the bake-off's.
         """
-        h = hashlib.sha256()
-        for t in (self.train.x_train, self.train.y_train, self.train.x_test, self.train.y_test,
-                  self.x_test, self.y_test):
-            h.update(str((tuple(t.shape), t.dtype)).encode())
-            h.update(t.contiguous().cpu().numpy().tobytes())
-        return h.hexdigest()[:16]
+        return fingerprint(self.train.x_train, self.train.y_train, self.train.x_test, self.train.y_test,
+                           self.x_test, self.y_test)
 
 
 def load(protocol: Protocol | None = None, **data_kwargs: object) -> Split:

@@ -39,7 +39,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._io import atomic_save
-from .data import CIFARSubset, check_images, check_labels, normalize
+from .data import CIFARSubset, check_images, check_labels, fingerprint, normalize
 from .utils import device as best_device
 
 
@@ -237,7 +237,7 @@ def fit(
               "augment": augment, "seed": seed, "n_train": n, "amp": use_amp, "channels_last": channels_last}
     history, start = History(), 0
     if path is not None:  # what the checkpoint must match to be resumed: the data and the architecture
-        config["data"] = _fingerprint(data.x_train, data.y_train, data.x_test, data.y_test)
+        config["data"] = fingerprint(data.x_train, data.y_train, data.x_test, data.y_test)
         config["model"] = _architecture(model)
     if path is not None and path.exists():
         start, history = _load_checkpoint(path, config, model, optimizer, scheduler, scaler, dev)
@@ -310,15 +310,6 @@ def _diverged(value: float, epoch: int, step: int, steps: int, lr: float, path: 
         f"for one without BatchNorm (LeNet-5, AlexNet, a plain VGG): try lr={lr / 10:g}. Also check that "
         f"the model's output is finite on a batch of inputs.{kept}"
     )
-
-
-def _fingerprint(*tensors: torch.Tensor) -> str:
-    """A short hash of the tensors' shapes, types and values: equal fingerprints, equal data."""
-    h = hashlib.sha256()
-    for t in tensors:
-        h.update(str((tuple(t.shape), t.dtype)).encode())
-        h.update(t.detach().contiguous().cpu().numpy().tobytes())
-    return h.hexdigest()[:16]
 
 
 def _architecture(model: nn.Module) -> str:

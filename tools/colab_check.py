@@ -24,7 +24,7 @@ Simulated as closely as an offline machine allows:
   fail: random features are not ImageNet features. Every other cell, the frozen-backbone checks
   included, must pass.
 
-Usage: python tools/colab_check.py [--keep DIR] [--chapters 05 12]
+Usage: python tools/colab_check.py [--keep DIR]
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from badges import INSTALL_RE  # noqa: E402
 from cifar_batches import write_batches  # noqa: E402
 
-NOT_ON_COLAB = ("cnncourse", "__editable__", "__editable___cnncourse", "torchinfo")
+NOT_ON_COLAB = ("cnncourse", "__editable__", "torchinfo")
 KERNEL = "colab-check"
 # Chapter 12's fast settings for the ImageNet branch on 2 CPU cores (the stand-in weights are random anyway).
 FAST_CH12 = {
@@ -127,7 +127,7 @@ def student_home(home: Path) -> None:
 def prepare(source: Path, folder: Path, url: str, settings: dict[str, str] | None = None) -> Path:
     """A copy of ``source`` alone in ``folder``, installing from ``url``, with ``settings`` overridden."""
     nb = nbformat.read(source, as_version=4)
-    installs = 0
+    installs, settings_found = 0, set()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -139,18 +139,15 @@ def prepare(source: Path, folder: Path, url: str, settings: dict[str, str] | Non
             for name, value in (settings or {}).items():
                 if re.match(rf"^{name} = ", line):
                     lines[i] = f"{name} = {value}"
-                    settings_found.add((source.name, name))
+                    settings_found.add(name)
         cell.source = "\n".join(lines)
     assert installs == 1, f"{source.name}: expected one install line, found {installs}"
-    missing = {(source.name, n) for n in settings or {}} - settings_found
-    assert not missing, f"settings not found in the notebook: {sorted(missing)}"
+    missing = set(settings or {}) - settings_found
+    assert not missing, f"{source.name}: settings not found in the notebook: {sorted(missing)}"
     folder.mkdir(parents=True)
     target = folder / source.name
     nbformat.write(nb, target)
     return target
-
-
-settings_found: set[tuple[str, str]] = set()
 
 
 def execute(path: Path, *, tolerate: str | None = None) -> tuple[nbformat.NotebookNode, float, list[str]]:
